@@ -1,0 +1,48 @@
+# citystat — `make run` sets up and runs the demo; `make test` sets up and runs every check.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run demo serve test lint format bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+setup: $(STAMP) ## Create .venv and install citystat with its pinned dependencies
+
+run: $(STAMP) ## Build the synthetic demo city and serve it on http://127.0.0.1:8000
+	$(BIN)/citystat demo
+	$(BIN)/citystat serve
+
+demo: $(STAMP) ## Build the synthetic demo city only
+	$(BIN)/citystat demo
+
+serve: $(STAMP) ## Serve the current warehouse
+	$(BIN)/citystat serve
+
+lint: $(STAMP) ## ruff (lint + format check) and mypy --strict
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+test: lint ## Set up, lint, and run the whole test suite
+	$(BIN)/pytest -n 2 --dist loadfile
+
+format: $(STAMP) ## Reformat and auto-fix
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+bench: $(STAMP) ## Ingest benchmark on 1M synthetic rows (ratio to plain DuckDB read_csv)
+	$(BIN)/citystat bench ingest --rows 1000000
+
+clean: ## Remove the venv, generated data and the warehouse
+	rm -rf $(VENV) data citystat.duckdb citystat.duckdb.wal .pytest_cache .mypy_cache .ruff_cache

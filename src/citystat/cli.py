@@ -1,0 +1,327 @@
+"""The ``citystat`` command line: a thin caller of the library."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from citystat.errors import CitystatError
+from citystat.ingest import LoadResult, ingest_boundaries, ingest_demographics, ingest_requests, list_loads
+from citystat.ingest.files import ProgressFn
+from citystat.profiles import CityProfile
+from citystat.settings import Settings, get_settings
+from citystat.warehouse import describe_warehouse, open_warehouse, resolve_profile
+
+app = typer.Typer(
+    help="citystat: measure every city service once, accurately and equitably.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+ingest_app = typer.Typer(help="Load source files into the warehouse.", no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Benchmarks (ratios against a baseline measured in the same run).", no_args_is_help=True
+)
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(bench_app, name="bench")
+console = Console()
+err_console = Console(stderr=True)
+
+
+class State:
+    settings: Settings = get_settings()
+
+
+WarehouseOpt = Annotated[
+    Path | None, typer.Option("--warehouse", "-w", help="Warehouse file (CITYSTAT_WAREHOUSE).")
+]
+
+
+@app.callback()
+def main(
+    warehouse: WarehouseOpt = None,
+    city: Annotated[str | None, typer.Option(help="City profile (CITYSTAT_CITY).")] = None,
+) -> None:
+    updates: dict[str, Any] = {}
+    if warehouse is not None:
+        updates["warehouse"] = warehouse
+    if city is not None:
+        updates["city"] = city
+    State.settings = get_settings().model_copy(update=updates)
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn citystat's own errors into a one-line message and exit code 1."""
+    try:
+        yield
+    except CitystatError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+@contextmanager
+def open_city() -> Iterator[tuple[duckdb.DuckDBPyConnection, CityProfile]]:
+    con = open_warehouse(State.settings.warehouse)
+    try:
+        yield con, resolve_profile(con, State.settings.city)
+    finally:
+        con.close()
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[ProgressFn]:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        yield update
+
+
+def print_result(result: LoadResult) -> None:
+    if result.skipped:
+        console.print(f"[yellow]unchanged[/] {result.source}: {'; '.join(result.notes)}", highlight=False)
+        return
+    table = Table(title=f"load {result.load_id}: {result.kind} from {result.source}", title_justify="left")
+    table.add_column("what")
+    table.add_column("rows", justify="right")
+    for label, value in (
+        ("read", result.rows_read),
+        ("loaded (new)", result.rows_loaded),
+        ("updated", result.rows_updated),
+        ("unchanged", result.rows_unchanged),
+        ("older than stored (kept out)", result.rows_stale),
+        ("quarantined (rejected)", result.rows_quarantined),
+        ("loaded with a flag", result.rows_flagged),
+    ):
+        if value or label in ("read", "loaded (new)", "quarantined (rejected)"):
+            table.add_row(label, f"{value:,}")
+    for reason, count in sorted(result.rejected_by_reason.items()):
+        table.add_row(f"  rejected: {reason}", f"{count:,}")
+    for reason, count in sorted(result.flagged_by_reason.items()):
+        table.add_row(f"  flagged: {reason}", f"{count:,}")
+    console.print(table)
+    for note in result.notes:
+        console.print(f"  note: {note}", highlight=False)
+
+
+@ingest_app.command("requests")
+def ingest_requests_cmd(
+    files: Annotated[list[Path], typer.Argument(help="311 export files (CSV or Open311 requests.json).")],
+    fmt: Annotated[str | None, typer.Option("--format", help="baltimore-csv | open311-json | csv")] = None,
+    mapping: Annotated[Path | None, typer.Option(help="Column mapping YAML for --format csv.")] = None,
+    force: Annotated[bool, typer.Option(help="Reload even if the same file was loaded before.")] = False,
+) -> None:
+    """Load service requests; bad rows are quarantined with a reason."""
+    with reported_errors(), open_city() as (con, profile):
+        for path in files:
+            with progress_bar(f"loading {path.name}") as progress:
+                results = ingest_requests(
+                    con,
+                    [path],
+                    profile=profile,
+                    fmt=fmt,
+                    mapping_file=mapping,
+                    force=force,
+                    max_field_chars=State.settings.max_field_chars,
+                    value_chars=State.settings.quarantine_value_chars,
+                    spatial=State.settings.spatial,
+                    progress=progress,
+                )
+            for result in results:
+                print_result(result)
+
+
+@ingest_app.command("boundaries")
+def ingest_boundaries_cmd(
+    file: Annotated[Path, typer.Argument(help="GeoJSON FeatureCollection in longitude/latitude.")],
+    layer: Annotated[
+        str, typer.Option(help="neighborhood | csa | council_district | police_district | tract")
+    ],
+    force: Annotated[bool, typer.Option(help="Reload even if the layer already holds this file.")] = False,
+) -> None:
+    """Load (replace) one boundary layer, then give stored requests their areas."""
+    with reported_errors(), open_city() as (con, profile):
+        print_result(
+            ingest_boundaries(
+                con, file, layer=layer, profile=profile, force=force, spatial=State.settings.spatial
+            )
+        )
+
+
+@ingest_app.command("demographics")
+def ingest_demographics_cmd(
+    file: Annotated[Path, typer.Argument(help="CSV, or GeoJSON whose feature properties hold the values.")],
+    layer: Annotated[str, typer.Option(help="csa | tract")],
+    key: Annotated[str, typer.Option(help="Column naming the area (e.g. CSA, GEOID).")],
+    force: Annotated[bool, typer.Option(help="Reload even if loaded before.")] = False,
+) -> None:
+    """Load area demographics (one row per area, one column per variable)."""
+    with reported_errors(), open_city() as (con, profile):
+        print_result(ingest_demographics(con, file, layer=layer, key=key, profile=profile, force=force))
+
+
+@app.command("loads")
+def loads_cmd(
+    limit: Annotated[int, typer.Option(help="How many recent loads to list.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List the load log, newest first."""
+    with reported_errors(), open_city() as (con, _profile):
+        loads = list_loads(con, limit)
+    if as_json:
+        console.print_json(json.dumps(loads, default=str))
+        return
+    table = Table(title="loads")
+    for column in (
+        "load",
+        "kind",
+        "source",
+        "finished",
+        "read",
+        "new",
+        "updated",
+        "unchanged",
+        "quarantined",
+        "flagged",
+    ):
+        table.add_column(column, justify="right" if column not in ("kind", "source", "finished") else "left")
+    for row in loads:
+        table.add_row(
+            str(row["load_id"]),
+            row["kind"],
+            Path(row["source"]).name,
+            str(row["finished_at"])[:19],
+            f"{row['rows_read']:,}",
+            f"{row['rows_loaded']:,}",
+            f"{row['rows_updated']:,}",
+            f"{row['rows_unchanged']:,}",
+            f"{row['rows_quarantined']:,}",
+            f"{row['rows_flagged']:,}",
+        )
+    console.print(table)
+
+
+@app.command("quarantine")
+def quarantine_cmd(
+    load: Annotated[int | None, typer.Option(help="Only this load.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
+) -> None:
+    """Show quarantined and flagged rows with their reasons."""
+    with reported_errors(), open_city() as (con, _profile):
+        rows = con.execute(
+            "SELECT load_id, row_number, column_name, left(raw_value, 60), reason, action FROM quarantine"
+            " WHERE ? IS NULL OR load_id = ? ORDER BY load_id DESC, row_number LIMIT ?",
+            [load, load, limit],
+        ).fetchall()
+    table = Table(title="quarantine")
+    for column in ("load", "row", "column", "value", "reason", "action"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+@app.command("info")
+def info_cmd() -> None:
+    """What the warehouse holds."""
+    with reported_errors(), open_city() as (con, profile):
+        facts = describe_warehouse(con)
+    console.print(f"[bold]{profile.display_name}[/] ({State.settings.warehouse})", highlight=False)
+    for key, value in facts.items():
+        console.print(f"  {key}: {value}", highlight=False)
+
+
+@app.command("demo")
+def demo_cmd(
+    rows: Annotated[int, typer.Option(help="Service requests to generate.")] = 200_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same city).")] = 2024,
+    end: Annotated[
+        str | None, typer.Option(help="First day after the data (YYYY-MM-DD); default this month.")
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option(help="Allow replacing a warehouse that holds a real city.")
+    ] = False,
+) -> None:
+    """Generate the synthetic demo city and build its warehouse."""
+    from citystat.demo.load import build_demo
+
+    settings = State.settings
+    with reported_errors(), progress_bar("building the synthetic city") as progress:
+        build = build_demo(
+            settings.warehouse,
+            settings.data_dir / "demo",
+            rows=rows,
+            seed=seed,
+            end=date.fromisoformat(end) if end else None,
+            replace=replace,
+            spatial=settings.spatial,
+            progress=progress,
+        )
+    for result in build.loads:
+        print_result(result)
+    console.print(f"[green]synthetic demo city ready[/] in {build.warehouse}", highlight=False)
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str | None, typer.Option(help="Bind address (CITYSTAT_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (CITYSTAT_PORT).")] = None,
+) -> None:
+    """Run the web server."""
+    import uvicorn
+
+    from citystat.web import create_app
+
+    settings = State.settings
+    uvicorn.run(
+        create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info"
+    )
+
+
+@bench_app.command("ingest")
+def bench_ingest_cmd(
+    rows: Annotated[int, typer.Option(help="Synthetic requests in the benchmark file.")] = 1_000_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    out: Annotated[Path | None, typer.Option(help="Also write the report as JSON here.")] = None,
+) -> None:
+    """Ingest rows/s against a plain DuckDB read_csv of the same file, in the same run."""
+    from citystat.bench import bench_ingest
+
+    with reported_errors(), progress_bar("benchmark") as progress:
+        report = bench_ingest(State.settings.data_dir / "bench", rows=rows, seed=seed, progress=progress)
+    table = Table(title=f"ingest benchmark: {rows:,} rows ({report['file_mb']:.0f} MB CSV)")
+    for column in ("step", "seconds", "rows/s", "ratio to baseline"):
+        table.add_column(column, justify="right" if column != "step" else "left")
+    for step in report["steps"]:
+        table.add_row(
+            step["name"],
+            f"{step['seconds']:.2f}",
+            f"{step['rows_per_second']:,.0f}",
+            f"{step['ratio_to_baseline']:.2f}",
+        )
+    console.print(table)
+    if out is not None:
+        out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,323 @@
+"""Typing and validating staged rows in SQL.
+
+``_raw`` (strings) -> ``_typed`` (timestamps in local time, numbers, parsed status) ->
+``_issues`` (one row per problem: rejected or flagged) -> ``_stage`` (the rows to merge).
+All SQL here is built from canonical field names (a fixed list); every value that comes from a
+file, a profile or a mapping is passed as a bound parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from citystat.ingest.loadlog import QuarantineRow
+from citystat.profiles import TIMESTAMP_FIELDS, CityProfile, SourceMapping
+
+TEXT_FIELDS = (
+    "request_id",
+    "source_record_id",
+    "service_code",
+    "service_name",
+    "agency",
+    "method_received",
+    "description",
+    "address",
+    "zip",
+    "neighborhood",
+    "csa",
+    "council_district",
+    "police_district",
+    "tract",
+    "media_url",
+)
+AREA_FIELDS = ("neighborhood", "csa", "council_district", "police_district", "tract")
+HASHED_FIELDS = (
+    "request_id",
+    "source_record_id",
+    "service_code",
+    "service_name",
+    "agency",
+    "method_received",
+    "status",
+    "status_flag",
+    "open311_status",
+    "description",
+    "created_at",
+    "status_at",
+    "due_at",
+    "closed_at",
+    "address",
+    "zip",
+    "lat",
+    "lon",
+    "neighborhood",
+    "csa",
+    "council_district",
+    "police_district",
+    "tract",
+    "media_url",
+)
+ISO_OFFSET = "(Z|[+-][0-9][0-9](:?[0-9][0-9])?)$"
+STATUS_SUFFIX = r"^(.*?)\s*\(([^()]*)\)\s*$"
+
+
+class SqlBuilder:
+    """Collects a statement's bound parameters; placeholders are numbered so they can be reused."""
+
+    def __init__(self) -> None:
+        self.params: list[Any] = []
+
+    def bind(self, value: Any) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}"
+
+
+def timestamp_expr(field: str, mapping: SourceMapping, zone: str, sql: SqlBuilder) -> str:
+    """SQL turning text in ``field`` into a local TIMESTAMP, trying each accepted layout in order."""
+    options = []
+    for layout in mapping.timestamps:
+        if layout.zone == "iso8601":
+            options.append(
+                f"CASE WHEN regexp_matches({field}, {sql.bind(ISO_OFFSET)})"
+                f" THEN timezone({sql.bind(zone)}, try_cast({field} AS TIMESTAMPTZ))"
+                f" ELSE try_cast({field} AS TIMESTAMP) END"
+            )
+        elif layout.zone == "offset":
+            options.append(f"timezone({sql.bind(zone)}, try_strptime({field}, {sql.bind(layout.format)}))")
+        else:
+            options.append(f"try_strptime({field}, {sql.bind(layout.format)})::TIMESTAMP")
+    return options[0] if len(options) == 1 else f"coalesce({', '.join(options)})"
+
+
+def title_case_expr(field: str) -> str:
+    return (
+        f"array_to_string(list_transform(string_split(lower({field}), ' '), w -> upper(w[1]) || w[2:]), ' ')"
+    )
+
+
+def build_typed(
+    con: duckdb.DuckDBPyConnection, profile: CityProfile, mapping: SourceMapping, present: set[str]
+) -> None:
+    """Create ``_typed`` from ``_raw``."""
+    sql = SqlBuilder()
+    parts = ["row_number", "line_number"]
+    for name in TEXT_FIELDS:
+        expr = name
+        if name == "service_name" and "service_name" in present and mapping.strip_service_prefix:
+            expr = f"regexp_replace(service_name, {sql.bind('^[A-Za-z]+-')}, '')"
+        if name in profile.title_case_fields:
+            expr = title_case_expr(name)
+        parts.append(f"{expr} AS {name}")
+    # Status: 'Closed (Duplicate)' -> status 'Closed', flag 'duplicate'.
+    suffix = f"lower(trim(regexp_extract(status, {sql.bind(STATUS_SUFFIX)}, 2)))"
+    flag_cases = " ".join(f"WHEN {sql.bind(k)} THEN {sql.bind(v)}" for k, v in profile.status_flags.items())
+    parts.append(
+        f"CASE WHEN regexp_matches(status, {sql.bind(STATUS_SUFFIX)})"
+        f" THEN trim(regexp_extract(status, {sql.bind(STATUS_SUFFIX)}, 1)) ELSE status END AS status_label"
+    )
+    parts.append(
+        f"nullif(CASE {suffix} {flag_cases} ELSE {suffix} END, '') AS status_flag"
+        if flag_cases
+        else f"nullif({suffix}, '') AS status_flag"
+    )
+    parts.append("status AS status_raw")
+    for name in TIMESTAMP_FIELDS:
+        parts.append(f"{name} AS {name}_raw")
+        parts.append(f"{timestamp_expr(name, mapping, profile.time_zone, sql)} AS {name}")
+    for name in ("lat", "lon"):
+        parts.append(f"{name} AS {name}_raw, try_cast({name} AS DOUBLE) AS {name}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {', '.join(parts)} FROM _raw", sql.params)
+    # A source without a status column: a request is closed when it has a close date.
+    if "status" not in present:
+        con.execute(
+            "UPDATE _typed SET status_label = CASE WHEN closed_at IS NULL THEN 'Open' ELSE 'Closed' END"
+        )
+
+
+def build_issues(
+    con: duckdb.DuckDBPyConnection,
+    profile: CityProfile,
+    columns: dict[str, str],
+    value_chars: int,
+) -> None:
+    """Create ``_issues(row_number, column_name, raw_value, reason, action)`` from ``_typed``."""
+    sql = SqlBuilder()
+
+    def col(canonical: str) -> str:
+        return sql.bind(columns.get(canonical, canonical))
+
+    checks = [
+        f"SELECT row_number, {col('request_id')}, NULL, 'missing request id', 'rejected'"
+        " FROM _typed WHERE request_id IS NULL",
+        f"SELECT row_number, {col('service_code')}, NULL, 'missing service type', 'rejected'"
+        " FROM _typed WHERE service_code IS NULL",
+        f"SELECT row_number, {col('created_at')}, NULL, 'missing created date', 'rejected'"
+        " FROM _typed WHERE created_at_raw IS NULL",
+        f"SELECT row_number, {col('status')}, NULL, 'missing status', 'rejected'"
+        " FROM _typed WHERE status_label IS NULL",
+    ]
+    for name in TIMESTAMP_FIELDS:
+        checks.append(
+            f"SELECT row_number, {col(name)}, {name}_raw, 'unparseable date', 'rejected'"
+            f" FROM _typed WHERE {name}_raw IS NOT NULL AND {name} IS NULL"
+        )
+    checks.append(
+        f"SELECT row_number, {col('closed_at')}, closed_at_raw, 'closed before created', 'rejected'"
+        " FROM _typed WHERE closed_at < created_at - INTERVAL 1 SECOND"
+    )
+    if profile.agencies:
+        checks.append(
+            f"SELECT row_number, {col('agency')}, agency, 'unknown agency', 'rejected'"
+            " FROM _typed WHERE agency IS NOT NULL"
+            f" AND agency NOT IN (SELECT unnest({sql.bind(profile.agencies)}))"
+        )
+    checks.append(
+        f"SELECT row_number, {col('due_at')}, due_at_raw, 'due before created', 'flagged'"
+        " FROM _typed WHERE due_at < created_at"
+    )
+    for name in ("lat", "lon"):
+        checks.append(
+            f"SELECT row_number, {col(name)}, {name}_raw, 'coordinate is not a number', 'flagged'"
+            f" FROM _typed WHERE {name}_raw IS NOT NULL AND {name} IS NULL"
+        )
+    min_lon, min_lat, max_lon, max_lat = profile.region_bbox
+    placeholders = [f"{lat},{lon}" for lat, lon in profile.placeholder_coordinates]
+    checks.append(
+        f"SELECT row_number, {col('lat')}, lat_raw || ', ' || lon_raw, 'placeholder coordinates', 'flagged'"
+        f" FROM _typed WHERE list_contains({sql.bind(placeholders)}, lat::VARCHAR || ',' || lon::VARCHAR)"
+    )
+    checks.append(
+        f"SELECT row_number, {col('lat')}, lat_raw || ', ' || lon_raw,"
+        " 'coordinates outside the region', 'flagged' FROM _typed"
+        f" WHERE NOT list_contains({sql.bind(placeholders)}, lat::VARCHAR || ',' || lon::VARCHAR)"
+        f" AND (lon NOT BETWEEN {sql.bind(min_lon)} AND {sql.bind(max_lon)}"
+        f" OR lat NOT BETWEEN {sql.bind(min_lat)} AND {sql.bind(max_lat)})"
+    )
+    checks.append(
+        f"SELECT row_number, {col('lat')}, coalesce(lat_raw, lon_raw), 'only one of latitude and longitude',"
+        " 'flagged' FROM _typed WHERE (lat IS NULL) <> (lon IS NULL)"
+    )
+    union = " UNION ALL ".join(f"({c})" for c in checks)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _issues AS SELECT row_number, column_name,"
+        f" CASE WHEN length(raw_value) > {int(value_chars)} THEN left(raw_value, {int(value_chars)}) || '…'"
+        " ELSE raw_value END AS raw_value, reason, action"
+        f" FROM ({union}) AS i(row_number, column_name, raw_value, reason, action)",
+        sql.params,
+    )
+
+
+def build_stage(con: duckdb.DuckDBPyConnection, profile: CityProfile, load_id: int, source: str) -> None:
+    """Create ``_stage``: typed rows that were not rejected, with flags applied and a content hash."""
+    sql = SqlBuilder()
+    closed = [s.lower() for s in profile.closed_statuses]
+    coordinate_flags = [
+        "placeholder coordinates",
+        "coordinates outside the region",
+        "coordinate is not a number",
+        "only one of latitude and longitude",
+    ]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _stage_all AS"
+        " SELECT t.*, (f.row_number IS NOT NULL) AS bad_coordinates, f.geo_flag"
+        " FROM _typed t"
+        " LEFT JOIN (SELECT row_number, min(CASE reason"
+        "   WHEN 'placeholder coordinates' THEN 'placeholder_coordinates'"
+        "   WHEN 'coordinates outside the region' THEN 'outside_region'"
+        "   ELSE 'invalid_coordinates' END) AS geo_flag"
+        f"   FROM _issues WHERE reason IN (SELECT unnest({sql.bind(coordinate_flags)}))"
+        "   GROUP BY row_number) f"
+        "   USING (row_number)"
+        " WHERE t.row_number NOT IN (SELECT row_number FROM _issues WHERE action = 'rejected')",
+        sql.params,
+    )
+    sql = SqlBuilder()
+    lat = "CASE WHEN bad_coordinates THEN NULL ELSE lat END"
+    lon = "CASE WHEN bad_coordinates THEN NULL ELSE lon END"
+    open311 = (
+        f"CASE WHEN lower(status_label) IN (SELECT unnest({sql.bind(closed)})) THEN 'closed' ELSE 'open' END"
+    )
+    values = {
+        "request_id": "request_id",
+        "source_record_id": "source_record_id",
+        "service_code": "service_code",
+        "service_name": "coalesce(service_name, service_code)",
+        "agency": "agency",
+        "method_received": "method_received",
+        "status": "status_label",
+        "status_flag": "status_flag",
+        "open311_status": open311,
+        "description": "description",
+        "created_at": "created_at",
+        "status_at": "status_at",
+        "due_at": "due_at",
+        "closed_at": "closed_at",
+        "address": "address",
+        "zip": "zip",
+        "lat": lat,
+        "lon": lon,
+        "neighborhood": "neighborhood",
+        "csa": "csa",
+        "council_district": "council_district",
+        "police_district": "police_district",
+        "tract": "tract",
+        "media_url": "media_url",
+    }
+    hashed = ", ".join(f"coalesce(({values[f]})::VARCHAR, chr(0))" for f in HASHED_FIELDS)
+    select = ", ".join(f"{expr} AS {name}" for name, expr in values.items())
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _stage_rows AS SELECT row_number, line_number,"
+        f" {select}, {sql.bind(profile.time_zone)} AS time_zone,"
+        " CAST(NULL AS BOOLEAN) AS outside_city, geo_flag, ',' AS geo_assigned,"
+        " coalesce(due_at < created_at, false) AS due_before_created,"
+        f" md5(concat_ws(chr(31), {hashed})) AS content_hash,"
+        f" {sql.bind(source)} AS source_file, row_number AS source_row,"
+        f" {sql.bind(load_id)}::BIGINT AS load_id"
+        " FROM _stage_all",
+        sql.params,
+    )
+    con.execute("DROP TABLE _stage_all")
+
+
+def resolve_duplicates(
+    con: duckdb.DuckDBPyConnection, columns: dict[str, str]
+) -> tuple[list[QuarantineRow], int]:
+    """Keep the first row of each request id; later rows with other content are rejected.
+
+    Returns the rejected rows and the number of exact repeats dropped.
+    """
+    column = columns.get("request_id", "request_id")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _ranked AS SELECT *,"
+        " row_number() OVER (PARTITION BY request_id ORDER BY row_number) AS occurrence,"
+        " first_value(content_hash) OVER (PARTITION BY request_id ORDER BY row_number) AS first_hash,"
+        " first_value(row_number) OVER (PARTITION BY request_id ORDER BY row_number) AS first_row"
+        " FROM _stage_rows"
+    )
+    conflicts = con.execute(
+        "SELECT row_number, line_number, request_id, first_row FROM _ranked"
+        " WHERE occurrence > 1 AND content_hash <> first_hash ORDER BY row_number"
+    ).fetchall()
+    repeats_row = con.execute(
+        "SELECT count(*) FROM _ranked WHERE occurrence > 1 AND content_hash = first_hash"
+    ).fetchone()
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _stage AS SELECT * EXCLUDE (occurrence, first_hash, first_row)"
+        " FROM _ranked WHERE occurrence = 1"
+    )
+    con.execute("DROP TABLE _ranked")
+    con.execute("DROP TABLE _stage_rows")
+    rejected = [
+        QuarantineRow(
+            row_number=int(r[0]),
+            line_number=r[1],
+            request_id=r[2],
+            column=column,
+            raw_value=f"{r[2]} (first seen in row {r[3]})",
+            reason="duplicate request id with different content",
+        )
+        for r in conflicts
+    ]
+    return rejected, int(repeats_row[0]) if repeats_row else 0

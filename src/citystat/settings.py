@@ -1,0 +1,72 @@
+"""One typed settings class for the whole application.
+
+Every field can be set from the environment with the ``CITYSTAT_`` prefix, e.g.
+``CITYSTAT_WAREHOUSE=/data/city.duckdb``. Outside the ``dev`` environment, placeholder
+secrets are refused so a production deployment cannot start with a known key.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev-secret-key", "placeholder"})
+
+
+class Settings(BaseSettings):
+    """Runtime configuration for citystat (environment prefix ``CITYSTAT_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="CITYSTAT_", env_file=None, extra="ignore")
+
+    environment: Literal["dev", "test", "prod"] = Field(
+        "dev", description="Deployment environment; 'prod' refuses placeholder secrets."
+    )
+    warehouse: Path = Field(
+        Path("./citystat.duckdb"), description="Path of the DuckDB analytical warehouse file."
+    )
+    city: str | None = Field(
+        None,
+        description=(
+            "City profile name (e.g. 'baltimore', 'synthetic'). When unset, the profile recorded in the "
+            "warehouse is used, and 'baltimore' for a new warehouse."
+        ),
+    )
+    data_dir: Path = Field(
+        Path("./data"), description="Folder for generated files (synthetic demo city, benchmark inputs)."
+    )
+    host: str = Field("127.0.0.1", description="Address the web server binds to.")
+    port: int = Field(8000, description="Port the web server listens on.")
+    secret_key: str = Field(
+        "dev-secret-key", description="Key for signing sessions and CSRF tokens; must be real outside dev."
+    )
+    spatial: Literal["auto", "duckdb", "shapely"] = Field(
+        "auto",
+        description=(
+            "Point-in-polygon engine: DuckDB's spatial extension (fast, from the duckdb-extension-spatial "
+            "wheel), shapely STRtree in Python, or 'auto' to use DuckDB when the extension loads."
+        ),
+    )
+    max_field_chars: int = Field(
+        65_536, description="Longest accepted CSV field; longer fields quarantine their row."
+    )
+    quarantine_value_chars: int = Field(
+        500, description="Raw values stored in the quarantine table are cut to this many characters."
+    )
+
+    @model_validator(mode="after")
+    def refuse_placeholder_secret(self) -> Settings:
+        if self.environment == "prod" and self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "CITYSTAT_SECRET_KEY is a placeholder; set a real random secret outside the dev environment"
+            )
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings (read once from the environment)."""
+    return Settings()

@@ -1,0 +1,139 @@
+"""Loads are idempotent and atomic: same file twice changes nothing; a killed load leaves no trace."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from citystat.ingest import ingest_requests
+from citystat.warehouse import open_warehouse
+from tests.conftest import REPO, SAMPLE_2018, SAMPLE_2019, table_snapshot
+
+
+def test_same_file_twice_changes_nothing(baltimore_warehouse) -> None:
+    con, profile = baltimore_warehouse
+    ingest_requests(con, [SAMPLE_2019], profile=profile)
+    before = table_snapshot(con)
+    (again,) = ingest_requests(con, [SAMPLE_2019], profile=profile)
+    assert again.skipped and again.rows_loaded == 0
+    assert table_snapshot(con) == before
+
+
+def test_same_rows_in_a_new_file_are_unchanged(baltimore_warehouse, tmp_path) -> None:
+    con, profile = baltimore_warehouse
+    ingest_requests(con, [SAMPLE_2019], profile=profile)
+    before = con.execute("SELECT * EXCLUDE (load_id, source_file) FROM service_requests ORDER BY request_id").fetchall()
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(SAMPLE_2019.read_bytes() + b"\n")  # different bytes, same rows
+    (result,) = ingest_requests(con, [copy], profile=profile)
+    assert (result.rows_loaded, result.rows_updated, result.rows_unchanged) == (0, 0, 3000)
+    after = con.execute("SELECT * EXCLUDE (load_id, source_file) FROM service_requests ORDER BY request_id").fetchall()
+    assert after == before
+
+
+def rewrite_2019(tmp_path: Path, name: str, changes: dict[str, dict[str, str]]) -> Path:
+    with SAMPLE_2019.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields = list(reader.fieldnames or [])
+        rows = list(reader)
+    for row in rows:
+        row.update(changes.get(row["ServiceRequestNum"], {}))
+    out = tmp_path / name
+    with out.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, quoting=csv.QUOTE_NONNUMERIC)
+        writer.writeheader()
+        writer.writerows(rows)
+    return out
+
+
+def test_newer_export_updates_and_older_export_is_kept_out(baltimore_warehouse, tmp_path) -> None:
+    con, profile = baltimore_warehouse
+    ingest_requests(con, [SAMPLE_2019], profile=profile)
+    # Row 2 of the extract (19-00711544) is 'New', status date 10/21/2019 11:49:45 AM.
+    newer = rewrite_2019(tmp_path, "newer.csv", {"19-00711544": {
+        "SRStatus": "Closed", "StatusDate": "10/22/2019 09:00:00 AM", "CloseDate": "10/22/2019 09:00:00 AM"}})
+    (result,) = ingest_requests(con, [newer], profile=profile)
+    assert (result.rows_loaded, result.rows_updated, result.rows_unchanged) == (0, 1, 2999)
+    row = con.execute(
+        "SELECT status, open311_status, closed_at::VARCHAR, load_id = first_load_id FROM service_requests"
+        " WHERE request_id = '19-00711544'"
+    ).fetchone()
+    assert row == ("Closed", "closed", "2019-10-22 09:00:00", False)
+    older = rewrite_2019(tmp_path, "older.csv", {"19-00711544": {"SRStatus": "Open", "StatusDate": "10/21/2019 11:50:00 AM"}})
+    (stale,) = ingest_requests(con, [older], profile=profile)
+    assert (stale.rows_updated, stale.rows_stale) == (0, 1)
+    assert con.execute("SELECT status FROM service_requests WHERE request_id = '19-00711544'").fetchone() == ("Closed",)
+    assert con.execute("SELECT count(*) FROM service_requests").fetchone() == (3000,)
+
+
+KILLER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    import citystat.ingest.requests as requests
+    from citystat.profiles import load_profile
+    from citystat.warehouse import open_warehouse
+
+    original = requests._merge
+
+    def merge_then_hang(con, load_id):
+        counts = original(con, load_id)   # rows are now inserted, inside the open transaction
+        print("MERGED", sum(counts.values()), flush=True)
+        time.sleep(600)
+        return counts
+
+    requests._merge = merge_then_hang
+    con = open_warehouse(Path(sys.argv[1]))
+    requests.ingest_requests(con, [Path(sys.argv[2])], profile=load_profile("baltimore"))
+    """
+)
+
+
+@pytest.mark.slow
+def test_killed_load_leaves_the_warehouse_as_it_was(real, tmp_path) -> None:
+    db = tmp_path / "kill.duckdb"
+    con = open_warehouse(db)
+    from citystat.profiles import load_profile
+
+    ingest_requests(con, [SAMPLE_2018], profile=load_profile("baltimore"))
+    before = table_snapshot(con)
+    con.close()
+    script = tmp_path / "killer.py"
+    script.write_text(KILLER)
+    proc = subprocess.Popen([sys.executable, str(script), str(db), str(SAMPLE_2019)], stdout=subprocess.PIPE,
+                            text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line.startswith("MERGED 3000"), line
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    con = open_warehouse(db)
+    assert table_snapshot(con) == before
+    assert con.execute("SELECT count(*) FROM service_requests").fetchone() == (500,)
+    # And the same load, run again to completion, works.
+    (result,) = ingest_requests(con, [SAMPLE_2019], profile=load_profile("baltimore"))
+    assert result.rows_loaded == 3000
+    con.close()
+
+
+def test_error_mid_load_rolls_back(baltimore_warehouse, monkeypatch) -> None:
+    con, profile = baltimore_warehouse
+    ingest_requests(con, [SAMPLE_2018], profile=profile)
+    before = table_snapshot(con)
+    import citystat.ingest.requests as requests
+
+    def broken_record_load(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(requests, "record_load", broken_record_load)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest_requests(con, [SAMPLE_2019], profile=profile)
+    assert table_snapshot(con) == before

@@ -1,0 +1,113 @@
+"""Bad rows are quarantined with file, row, column and reason; good rows still load."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from citystat.errors import IngestError
+from citystat.ingest import ingest_requests
+from tests.conftest import REAL, SAMPLE_2019, table_snapshot
+
+
+def real_rows(n: int) -> tuple[list[str], list[list[str]]]:
+    with SAMPLE_2019.open(newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        return header, [next(reader) for _ in range(n)]
+
+
+def encode(header: list[str], rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def test_malformed_rows_are_quarantined(baltimore_warehouse, tmp_path) -> None:
+    con, profile = baltimore_warehouse
+    header, rows = real_rows(40)
+    col = {name: i for i, name in enumerate(header)}
+    rows[2] = rows[2][:-3]                                          # row 3: wrong column count
+    rows[5][col["CreatedDate"]] = "13/45/2019 99:00:00 PM"          # row 6: bad date
+    rows[9][col["Address"]] = "x" * 10_000_000                      # row 10: a 10 MB field
+    rows[12][col["CloseDate"]] = "10/01/2019 08:00:00 AM"           # row 13: closed before created
+    rows[15][col["Agency"]] = "Solid Wast"                          # row 16: unknown agency
+    rows[20] = list(rows[19])                                       # row 21: exact repeat of row 20
+    rows[21] = list(rows[19])
+    rows[21][col["SRStatus"]] = "Closed"                            # row 22: same id, other content
+    rows[25][col["Latitude"]] = "north"                             # row 26: coordinate not a number
+    data = encode(header, rows)
+    marker = rows[30][col["Address"]].encode()
+    data = data.replace(marker, marker[:4] + b"\xff\xfe" + marker[4:], 1)  # row 31: invalid UTF-8
+    path = tmp_path / "malformed.csv"
+    path.write_bytes(data)
+
+    (result,) = ingest_requests(con, [path], profile=profile)
+    assert result.rows_read == 40
+    assert result.rows_quarantined == 7
+    assert result.rows_loaded == 40 - 7 - 1  # minus the rejected rows and the exact repeat
+    assert "1 exact repeat row(s)" in result.notes[0]
+    assert dict(result.rejected_by_reason) == {
+        "wrong number of columns: 20 instead of 23": 1,
+        "unparseable date": 1,
+        "field too long: 10,000,000 characters (limit 65,536)": 1,
+        "closed before created": 1,
+        "unknown agency": 1,
+        "duplicate request id with different content": 1,
+        "invalid UTF-8 bytes": 1,
+    }
+    quarantined = con.execute(
+        "SELECT row_number, line_number, column_name, left(raw_value, 30), reason FROM quarantine"
+        " WHERE action = 'rejected' ORDER BY row_number"
+    ).fetchall()
+    assert [(q[0], q[2], q[4]) for q in quarantined] == [
+        (3, None, "wrong number of columns: 20 instead of 23"),
+        (6, "CreatedDate", "unparseable date"),
+        (10, "Address", "field too long: 10,000,000 characters (limit 65,536)"),
+        (13, "CloseDate", "closed before created"),
+        (16, "Agency", "unknown agency"),
+        (22, "ServiceRequestNum", "duplicate request id with different content"),
+        (31, "Address", "invalid UTF-8 bytes"),
+    ]
+    assert quarantined[1][3] == "13/45/2019 99:00:00 PM"
+    assert quarantined[4][3] == "Solid Wast"
+    assert "\\xff\\xfe" in quarantined[6][3]
+    assert all(q[1] == q[0] + 1 for q in quarantined)  # one line per row here, after the header
+    stored_long = con.execute("SELECT max(length(raw_value)) FROM quarantine").fetchone()
+    assert stored_long is not None and stored_long[0] < 1000  # the 10 MB value is not copied whole
+    # The flagged coordinate: row kept, location cleared.
+    assert con.execute(
+        "SELECT lat, lon, geo_flag FROM service_requests WHERE source_row = 26"
+    ).fetchone() == (None, None, "invalid_coordinates")
+
+
+def test_not_a_311_export_is_refused_naming_missing_columns(baltimore_warehouse) -> None:
+    con, profile = baltimore_warehouse
+    before = table_snapshot(con)
+    nhp = REAL / "baltimore-demographics" / "nhp2017_csa_indicators.csv"
+    with pytest.raises(IngestError) as error:
+        ingest_requests(con, [nhp], profile=profile)
+    message = str(error.value)
+    assert "not a Baltimore City 311 Customer Service Requests (Open Baltimore export) file" in message
+    assert "missing column(s) ServiceRequestNum, SRType, Agency, SRStatus, CreatedDate, CloseDate" in message
+    assert str(nhp) in message
+    assert table_snapshot(con) == before
+
+
+def test_empty_and_binary_files_are_refused(baltimore_warehouse, tmp_path) -> None:
+    con, profile = baltimore_warehouse
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(IngestError, match="file is empty"):
+        ingest_requests(con, [empty], profile=profile)
+    binary = tmp_path / "photo.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xff")
+    with pytest.raises(IngestError, match="header line is not valid UTF-8|missing column"):
+        ingest_requests(con, [binary], profile=profile)
+    missing = tmp_path / "nope.csv"
+    with pytest.raises(IngestError, match="no such file"):
+        ingest_requests(con, [missing], profile=profile)
