@@ -22,7 +22,9 @@ BOUNDARY_FILES = [
 
 @pytest.mark.parametrize(("name", "layer", "features", "invalid"), BOUNDARY_FILES)
 def test_every_boundary_file_loads(real, warehouse, baltimore, name, layer, features, invalid) -> None:
-    result = ingest_boundaries(warehouse, real / "baltimore-boundaries" / name, layer=layer, profile=baltimore)
+    result = ingest_boundaries(
+        warehouse, real / "baltimore-boundaries" / name, layer=layer, profile=baltimore
+    )
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (features, features, 0)
     stats = warehouse.execute(
         "SELECT count(*), count(DISTINCT label), sum(repaired::INT) FROM boundaries WHERE layer = ?", [layer]
@@ -33,26 +35,41 @@ def test_every_boundary_file_loads(real, warehouse, baltimore, name, layer, feat
 
 def test_boundary_labels_follow_the_profile(real, warehouse, baltimore) -> None:
     folder = real / "baltimore-boundaries"
-    ingest_boundaries(warehouse, folder / "council_districts_2012.geojson", layer="council_district", profile=baltimore)
+    ingest_boundaries(
+        warehouse, folder / "council_districts_2012.geojson", layer="council_district", profile=baltimore
+    )
     ingest_boundaries(warehouse, folder / "census_tracts_2020.geojson", layer="tract", profile=baltimore)
     labels = dict(warehouse.execute("SELECT layer, min(label) FROM boundaries GROUP BY 1").fetchall())
-    assert labels == {"council_district": "1", "tract": "24510010100"}  # 311 records carry '7', tracts by GEOID
+    assert labels == {
+        "council_district": "1",
+        "tract": "24510010100",
+    }  # 311 records carry '7', tracts by GEOID
 
 
 def test_reloading_a_layer_replaces_it(real, warehouse, baltimore) -> None:
     folder = real / "baltimore-boundaries"
-    ingest_boundaries(warehouse, folder / "neighborhoods_2010.geojson", layer="neighborhood", profile=baltimore)
-    again = ingest_boundaries(warehouse, folder / "neighborhoods_2010.geojson", layer="neighborhood", profile=baltimore)
+    ingest_boundaries(
+        warehouse, folder / "neighborhoods_2010.geojson", layer="neighborhood", profile=baltimore
+    )
+    again = ingest_boundaries(
+        warehouse, folder / "neighborhoods_2010.geojson", layer="neighborhood", profile=baltimore
+    )
     assert again.skipped
-    ingest_boundaries(warehouse, folder / "neighborhoods_2020.geojson", layer="neighborhood", profile=baltimore)
-    assert warehouse.execute("SELECT count(*) FROM boundaries WHERE layer = 'neighborhood'").fetchone() == (279,)
+    ingest_boundaries(
+        warehouse, folder / "neighborhoods_2020.geojson", layer="neighborhood", profile=baltimore
+    )
+    assert warehouse.execute("SELECT count(*) FROM boundaries WHERE layer = 'neighborhood'").fetchone() == (
+        279,
+    )
 
 
 def test_projected_geojson_is_refused(tmp_path, warehouse, baltimore) -> None:
     path = tmp_path / "projected.geojson"
-    path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "A"},'
-                    ' "geometry": {"type": "Polygon", "coordinates": [[[1420000, 590000], [1421000, 590000],'
-                    ' [1421000, 591000], [1420000, 590000]]]}}]}')
+    path.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "A"},'
+        ' "geometry": {"type": "Polygon", "coordinates": [[[1420000, 590000], [1421000, 590000],'
+        " [1421000, 591000], [1420000, 590000]]]}}]}"
+    )
     with pytest.raises(IngestError, match="reproject to WGS84"):
         ingest_boundaries(warehouse, path, layer="neighborhood", profile=baltimore)
     assert warehouse.execute("SELECT count(*) FROM load_log").fetchone() == (0,)
@@ -98,10 +115,12 @@ def test_acs_tract_income_geojson_with_margins(real, warehouse, baltimore) -> No
 
 def test_equity_tables_and_vital_signs(real, warehouse, baltimore) -> None:
     folder = real / "balt311-service-equity-published"
-    tracts = ingest_demographics(warehouse, folder / "tract_demographics.csv", layer="tract", key="geoid",
-                                 profile=baltimore)
-    csas = ingest_demographics(warehouse, folder / "csa_demographics.csv", layer="csa", key="geoid",
-                               profile=baltimore)
+    tracts = ingest_demographics(
+        warehouse, folder / "tract_demographics.csv", layer="tract", key="geoid", profile=baltimore
+    )
+    csas = ingest_demographics(
+        warehouse, folder / "csa_demographics.csv", layer="csa", key="geoid", profile=baltimore
+    )
     assert (tracts.rows_loaded, csas.rows_loaded) == (199, 56)
     # Blank median_income on 4 tracts (PROVENANCE.md), the top-coded tract kept as published.
     assert warehouse.execute(

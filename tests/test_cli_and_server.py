@@ -28,8 +28,16 @@ def run(args: list[str], warehouse: Path, check: bool = True) -> subprocess.Comp
 
 def test_ingest_and_loads_commands(real, tmp_path) -> None:
     db = tmp_path / "cli.duckdb"
-    out = run(["ingest", "boundaries", str(BOUNDARIES / "council_districts_2012.geojson"),
-               "--layer", "council_district"], db)
+    out = run(
+        [
+            "ingest",
+            "boundaries",
+            str(BOUNDARIES / "council_districts_2012.geojson"),
+            "--layer",
+            "council_district",
+        ],
+        db,
+    )
     assert "read" in out.stdout and "14" in out.stdout
     out = run(["ingest", "requests", str(SAMPLE_2019)], db)
     assert "loaded (new)" in out.stdout and "3,000" in out.stdout
@@ -37,8 +45,10 @@ def test_ingest_and_loads_commands(real, tmp_path) -> None:
     again = run(["ingest", "requests", str(SAMPLE_2019)], db)
     assert "unchanged" in again.stdout and "already loaded as load 2" in again.stdout
     listed = json.loads(run(["loads", "--json"], db).stdout)
-    assert [(r["load_id"], r["kind"], r["rows_loaded"]) for r in listed] == [(2, "requests", 3000),
-                                                                            (1, "boundaries", 14)]
+    assert [(r["load_id"], r["kind"], r["rows_loaded"]) for r in listed] == [
+        (2, "requests", 3000),
+        (1, "boundaries", 14),
+    ]
     table = run(["loads"], db).stdout
     assert "311_Customer_Service_Requests_2019-10_sample.csv" in table
 
@@ -64,8 +74,13 @@ def test_server_serves_the_placeholder_home_page(real, tmp_path) -> None:
     run(["ingest", "requests", str(SAMPLE_2019)], db)
     port = free_port()
     env = {**os.environ, "CITYSTAT_WAREHOUSE": str(db)}
-    server = subprocess.Popen([*CITYSTAT, "serve", "--port", str(port)], env=env, cwd=REPO,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [*CITYSTAT, "serve", "--port", str(port)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -78,11 +93,50 @@ def test_server_serves_the_placeholder_home_page(real, tmp_path) -> None:
         assert response.status_code == 200
         html = response.text
         assert html.count("<h1>") == 1
-        assert "<h1>Baltimore City city services</h1>" in html
-        assert "<title>Baltimore City city services" in html
+        assert "<h1>Baltimore City: service requests</h1>" in html
+        assert "<title>Baltimore City: service requests" in html
         assert 'href="#main"' in html
         assert "<td>3,000</td>" in html
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").json() == {"ok": True, "warehouse": True}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_make_run_path_demo_then_serve(tmp_path) -> None:
+    """What `make run` does: build the synthetic city, then serve it; the page says it is synthetic."""
+    db = tmp_path / "demo.duckdb"
+    env_extra = {"CITYSTAT_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run(
+        [*CITYSTAT, "demo", "--rows", "3000", "--seed", "5", "--end", "2026-07-01"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+        env={**os.environ, "CITYSTAT_WAREHOUSE": str(db), "COLUMNS": "200", **env_extra},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "synthetic demo city ready" in done.stdout
+    port = free_port()
+    server = subprocess.Popen(
+        [*CITYSTAT, "serve", "--port", str(port)],
+        cwd=REPO,
+        env={**os.environ, "CITYSTAT_WAREHOUSE": str(db)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                html = httpx.get(f"http://127.0.0.1:{port}/", timeout=2).text
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        assert "<h1>Chesapeake Point (synthetic demo city): service requests</h1>" in html
+        assert "Synthetic data." in html
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -20,10 +20,18 @@ def test_lowercase_schema_loads_with_provenance_counts(baltimore_warehouse) -> N
     con, profile = baltimore_warehouse
     (result,) = ingest_requests(con, [SAMPLE_2018], profile=profile)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (500, 500, 0)
-    status = dict(con.execute(
-        "SELECT status || coalesce(' (' || status_flag || ')', ''), count(*) FROM service_requests GROUP BY 1"
-    ).fetchall())
-    assert status == {"Closed": 482, "Closed (duplicate)": 10, "Open": 4, "Closed (transferred)": 3, "Pending": 1}
+    status = dict(
+        con.execute(
+            "SELECT status || coalesce(' (' || status_flag || ')', ''), count(*) FROM service_requests GROUP BY 1"
+        ).fetchall()
+    )
+    assert status == {
+        "Closed": 482,
+        "Closed (duplicate)": 10,
+        "Open": 4,
+        "Closed (transferred)": 3,
+        "Pending": 1,
+    }
     method = dict(con.execute("SELECT method_received, count(*) FROM service_requests GROUP BY 1").fetchall())
     assert method == {"Phone": 224, "API": 134, "Internal": 128, "Mail": 5, None: 5, "Email": 2, "System": 2}
     assert con.execute("SELECT count(DISTINCT service_code) FROM service_requests").fetchone() == (102,)
@@ -36,7 +44,9 @@ def test_utc_timestamps_become_baltimore_local_time(baltimore_warehouse) -> None
     # Independent conversion with zoneinfo for every row's createddate.
     expected = {
         r["servicerequestnum"]: datetime.strptime(r["createddate"], "%Y/%m/%d %H:%M:%S+00")
-        .replace(tzinfo=UTC).astimezone(eastern).replace(tzinfo=None)
+        .replace(tzinfo=UTC)
+        .astimezone(eastern)
+        .replace(tzinfo=None)
         for r in read_sample()
     }
     stored = dict(con.execute("SELECT request_id, created_at FROM service_requests").fetchall())
@@ -49,18 +59,30 @@ def test_placeholder_coordinates_and_early_due_dates_are_flagged(baltimore_wareh
     con, profile = baltimore_warehouse
     (result,) = ingest_requests(con, [SAMPLE_2018], profile=profile)
     rows = read_sample()
-    placeholders = {r["servicerequestnum"] for r in rows
-                    if (r["latitude"], r["longitude"]) in {("39.0", "-77.0"), ("39.0", "-76.0")}}
+    placeholders = {
+        r["servicerequestnum"]
+        for r in rows
+        if (r["latitude"], r["longitude"]) in {("39.0", "-77.0"), ("39.0", "-76.0")}
+    }
     assert len(placeholders) == 4
-    flagged = dict(con.execute(
-        "SELECT request_id, lat FROM service_requests WHERE geo_flag = 'placeholder_coordinates'"
-    ).fetchall())
+    flagged = dict(
+        con.execute(
+            "SELECT request_id, lat FROM service_requests WHERE geo_flag = 'placeholder_coordinates'"
+        ).fetchall()
+    )
     assert flagged == dict.fromkeys(placeholders)  # kept, with the fake location cleared
     assert result.flagged_by_reason["placeholder coordinates"] == 4
     # duedate earlier than createddate on 18 rows (a UTC/Eastern slip in the source): kept, flagged.
     early = {r["servicerequestnum"] for r in rows if r["duedate"] and r["duedate"] < r["createddate"]}
     assert len(early) == 18
-    marked = {r[0] for r in con.execute("SELECT request_id FROM service_requests WHERE due_before_created").fetchall()}
+    marked = {
+        r[0]
+        for r in con.execute("SELECT request_id FROM service_requests WHERE due_before_created").fetchall()
+    }
     assert marked == early
-    assert Counter(q[0] for q in con.execute("SELECT reason FROM quarantine WHERE action = 'flagged'").fetchall())[
-        "due before created"] == 18
+    assert (
+        Counter(
+            q[0] for q in con.execute("SELECT reason FROM quarantine WHERE action = 'flagged'").fetchall()
+        )["due before created"]
+        == 18
+    )

@@ -22,7 +22,10 @@ def load_2019(con: duckdb.DuckDBPyConnection, profile: CityProfile) -> None:
 
 
 def counts(con: duckdb.DuckDBPyConnection, expr: str) -> dict[object, int]:
-    return {k: int(n) for k, n in con.execute(f"SELECT {expr}, count(*) FROM service_requests GROUP BY 1").fetchall()}
+    return {
+        k: int(n)
+        for k, n in con.execute(f"SELECT {expr}, count(*) FROM service_requests GROUP BY 1").fetchall()
+    }
 
 
 def test_status_agency_method_counts_match_provenance(baltimore_warehouse) -> None:
@@ -31,26 +34,56 @@ def test_status_agency_method_counts_match_provenance(baltimore_warehouse) -> No
     # PROVENANCE.md: SRStatus Closed 1374, New 901, Open 639, Open (Duplicate) 24, New (Duplicate) 18,
     # Closed (Duplicate) 15, Closed (Transferred) 15, Pending 12, Hold 2.
     assert counts(con, "status || coalesce(' (' || status_flag || ')', '')") == {
-        "Closed": 1374, "New": 901, "Open": 639, "Open (duplicate)": 24, "New (duplicate)": 18,
-        "Closed (duplicate)": 15, "Closed (transferred)": 15, "Pending": 12, "Hold": 2,
+        "Closed": 1374,
+        "New": 901,
+        "Open": 639,
+        "Open (duplicate)": 24,
+        "New (duplicate)": 18,
+        "Closed (duplicate)": 15,
+        "Closed (transferred)": 15,
+        "Pending": 12,
+        "Hold": 2,
     }
     assert counts(con, "open311_status") == {"closed": 1374 + 15 + 15, "open": 3000 - 1404}
     assert counts(con, "method_received") == {
-        "Phone": 1513, "API": 742, "System": 628, "Internal": 102, "Email": 8, "Mail": 7,
+        "Phone": 1513,
+        "API": 742,
+        "System": 628,
+        "Internal": 102,
+        "Email": 8,
+        "Mail": 7,
     }
     assert counts(con, "agency") == {
-        "Solid Waste": 1336, "Transportation": 566, "Housing": 310, "Call Center": 242, "Water Wastewater": 207,
-        "Health": 128, "BGE": 96, "Recreation & Parks": 56, "Finance": 27, "Fire Department": 20,
-        "Liquor Board": 7, "Parking Authority": 3, "Public Works": 2,
+        "Solid Waste": 1336,
+        "Transportation": 566,
+        "Housing": 310,
+        "Call Center": 242,
+        "Water Wastewater": 207,
+        "Health": 128,
+        "BGE": 96,
+        "Recreation & Parks": 56,
+        "Finance": 27,
+        "Fire Department": 20,
+        "Liquor Board": 7,
+        "Parking Authority": 3,
+        "Public Works": 2,
     }
     top = con.execute(
         "SELECT service_code, count(*) FROM service_requests GROUP BY 1 ORDER BY 2 DESC LIMIT 3"
     ).fetchall()
-    assert top == [("SW-Rat Rubout Proactive", 618), ("SW-Bulk Scheduled", 276), ("TRS-Parking Complaint", 154)]
+    assert top == [
+        ("SW-Rat Rubout Proactive", 618),
+        ("SW-Bulk Scheduled", 276),
+        ("TRS-Parking Complaint", 154),
+    ]
     # 1,404 rows have a CloseDate; none closes before it was created.
-    assert con.execute("SELECT count(closed_at), count(*) FILTER (closed_at < created_at) FROM service_requests").fetchone() == (1404, 0)
+    assert con.execute(
+        "SELECT count(closed_at), count(*) FILTER (closed_at < created_at) FROM service_requests"
+    ).fetchone() == (1404, 0)
     # 'NA', "" and empty unquoted fields are all NULL: 130 rows have no coordinates, 133 no zip.
-    assert con.execute("SELECT count(*) FILTER (lat IS NULL), count(*) FILTER (zip IS NULL) FROM service_requests").fetchone() == (130, 133)
+    assert con.execute(
+        "SELECT count(*) FILTER (lat IS NULL), count(*) FILTER (zip IS NULL) FROM service_requests"
+    ).fetchone() == (130, 133)
 
 
 def test_local_time_and_zone(baltimore_warehouse) -> None:
@@ -61,10 +94,16 @@ def test_local_time_and_zone(baltimore_warehouse) -> None:
         " FROM service_requests WHERE request_id = '19-00711545'"
     ).fetchone()
     # First data row: CreatedDate "10/21/2019 11:49:49 AM", StatusDate "10/21/2019 11:50:08 AM".
-    assert row == ("2019-10-21 11:49:49", "2019-10-21 11:50:08", "2020-04-18 11:49:49", "America/New_York",
-                   "Street and Crosswalk Markings")
-    assert con.execute("SELECT min(created_at)::VARCHAR, max(created_at)::VARCHAR FROM service_requests").fetchone() == (
-        "2019-10-18 15:25:38", "2019-10-21 11:49:49")
+    assert row == (
+        "2019-10-21 11:49:49",
+        "2019-10-21 11:50:08",
+        "2020-04-18 11:49:49",
+        "America/New_York",
+        "Street and Crosswalk Markings",
+    )
+    assert con.execute(
+        "SELECT min(created_at)::VARCHAR, max(created_at)::VARCHAR FROM service_requests"
+    ).fetchone() == ("2019-10-18 15:25:38", "2019-10-21 11:49:49")
 
 
 def test_out_of_city_points_are_kept_and_flagged(baltimore_warehouse) -> None:
@@ -78,11 +117,14 @@ def test_out_of_city_points_are_kept_and_flagged(baltimore_warehouse) -> None:
     load_2019(con, profile)
     with SAMPLE_2019.open(newline="") as handle:
         county = {
-            r["ServiceRequestNum"] for r in csv.DictReader(handle)
+            r["ServiceRequestNum"]
+            for r in csv.DictReader(handle)
             if r["Latitude"] != "NA" and r["CouncilDistrict"] in ("NA", "")
         }
     assert len(county) == 25
-    flagged = {r[0] for r in con.execute("SELECT request_id FROM service_requests WHERE outside_city").fetchall()}
+    flagged = {
+        r[0] for r in con.execute("SELECT request_id FROM service_requests WHERE outside_city").fetchall()
+    }
     assert flagged == county
     assert counts(con, "geo_flag") == {None: 2975, "outside_city": 25}
     quarantined = con.execute(
@@ -145,7 +187,8 @@ def test_point_in_polygon_fills_missing_areas(baltimore_warehouse) -> None:
     # polygon. Point-in-polygon must leave them blank rather than guess.
     with SAMPLE_2019.open(newline="") as handle:
         blank_in_city = {
-            r["ServiceRequestNum"]: r["CouncilDistrict"] for r in csv.DictReader(handle)
+            r["ServiceRequestNum"]: r["CouncilDistrict"]
+            for r in csv.DictReader(handle)
             if r["Neighborhood"] == "" and r["Latitude"] != "NA" and r["CouncilDistrict"] not in ("NA", "")
         }
     assert blank_in_city == {"19-00709828": "10", "19-00709165": "11"}

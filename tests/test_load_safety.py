@@ -29,12 +29,16 @@ def test_same_file_twice_changes_nothing(baltimore_warehouse) -> None:
 def test_same_rows_in_a_new_file_are_unchanged(baltimore_warehouse, tmp_path) -> None:
     con, profile = baltimore_warehouse
     ingest_requests(con, [SAMPLE_2019], profile=profile)
-    before = con.execute("SELECT * EXCLUDE (load_id, source_file) FROM service_requests ORDER BY request_id").fetchall()
+    before = con.execute(
+        "SELECT * EXCLUDE (load_id, source_file) FROM service_requests ORDER BY request_id"
+    ).fetchall()
     copy = tmp_path / "copy.csv"
     copy.write_bytes(SAMPLE_2019.read_bytes() + b"\n")  # different bytes, same rows
     (result,) = ingest_requests(con, [copy], profile=profile)
     assert (result.rows_loaded, result.rows_updated, result.rows_unchanged) == (0, 0, 3000)
-    after = con.execute("SELECT * EXCLUDE (load_id, source_file) FROM service_requests ORDER BY request_id").fetchall()
+    after = con.execute(
+        "SELECT * EXCLUDE (load_id, source_file) FROM service_requests ORDER BY request_id"
+    ).fetchall()
     assert after == before
 
 
@@ -57,8 +61,17 @@ def test_newer_export_updates_and_older_export_is_kept_out(baltimore_warehouse, 
     con, profile = baltimore_warehouse
     ingest_requests(con, [SAMPLE_2019], profile=profile)
     # Row 2 of the extract (19-00711544) is 'New', status date 10/21/2019 11:49:45 AM.
-    newer = rewrite_2019(tmp_path, "newer.csv", {"19-00711544": {
-        "SRStatus": "Closed", "StatusDate": "10/22/2019 09:00:00 AM", "CloseDate": "10/22/2019 09:00:00 AM"}})
+    newer = rewrite_2019(
+        tmp_path,
+        "newer.csv",
+        {
+            "19-00711544": {
+                "SRStatus": "Closed",
+                "StatusDate": "10/22/2019 09:00:00 AM",
+                "CloseDate": "10/22/2019 09:00:00 AM",
+            }
+        },
+    )
     (result,) = ingest_requests(con, [newer], profile=profile)
     assert (result.rows_loaded, result.rows_updated, result.rows_unchanged) == (0, 1, 2999)
     row = con.execute(
@@ -66,10 +79,14 @@ def test_newer_export_updates_and_older_export_is_kept_out(baltimore_warehouse, 
         " WHERE request_id = '19-00711544'"
     ).fetchone()
     assert row == ("Closed", "closed", "2019-10-22 09:00:00", False)
-    older = rewrite_2019(tmp_path, "older.csv", {"19-00711544": {"SRStatus": "Open", "StatusDate": "10/21/2019 11:50:00 AM"}})
+    older = rewrite_2019(
+        tmp_path, "older.csv", {"19-00711544": {"SRStatus": "Open", "StatusDate": "10/21/2019 11:50:00 AM"}}
+    )
     (stale,) = ingest_requests(con, [older], profile=profile)
     assert (stale.rows_updated, stale.rows_stale) == (0, 1)
-    assert con.execute("SELECT status FROM service_requests WHERE request_id = '19-00711544'").fetchone() == ("Closed",)
+    assert con.execute("SELECT status FROM service_requests WHERE request_id = '19-00711544'").fetchone() == (
+        "Closed",
+    )
     assert con.execute("SELECT count(*) FROM service_requests").fetchone() == (3000,)
 
 
@@ -107,8 +124,13 @@ def test_killed_load_leaves_the_warehouse_as_it_was(real, tmp_path) -> None:
     con.close()
     script = tmp_path / "killer.py"
     script.write_text(KILLER)
-    proc = subprocess.Popen([sys.executable, str(script), str(db), str(SAMPLE_2019)], stdout=subprocess.PIPE,
-                            text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(db), str(SAMPLE_2019)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     assert line.startswith("MERGED 3000"), line

@@ -31,15 +31,15 @@ def test_malformed_rows_are_quarantined(baltimore_warehouse, tmp_path) -> None:
     con, profile = baltimore_warehouse
     header, rows = real_rows(40)
     col = {name: i for i, name in enumerate(header)}
-    rows[2] = rows[2][:-3]                                          # row 3: wrong column count
-    rows[5][col["CreatedDate"]] = "13/45/2019 99:00:00 PM"          # row 6: bad date
-    rows[9][col["Address"]] = "x" * 10_000_000                      # row 10: a 10 MB field
-    rows[12][col["CloseDate"]] = "10/01/2019 08:00:00 AM"           # row 13: closed before created
-    rows[15][col["Agency"]] = "Solid Wast"                          # row 16: unknown agency
-    rows[20] = list(rows[19])                                       # row 21: exact repeat of row 20
+    rows[2] = rows[2][:-3]  # row 3: wrong column count
+    rows[5][col["CreatedDate"]] = "13/45/2019 99:00:00 PM"  # row 6: bad date
+    rows[9][col["Address"]] = "x" * 10_000_000  # row 10: a 10 MB field
+    rows[12][col["CloseDate"]] = "10/01/2019 08:00:00 AM"  # row 13: closed before created
+    rows[15][col["Agency"]] = "Solid Wast"  # row 16: unknown agency
+    rows[20] = list(rows[19])  # row 21: exact repeat of row 20
     rows[21] = list(rows[19])
-    rows[21][col["SRStatus"]] = "Closed"                            # row 22: same id, other content
-    rows[25][col["Latitude"]] = "north"                             # row 26: coordinate not a number
+    rows[21][col["SRStatus"]] = "Closed"  # row 22: same id, other content
+    rows[25][col["Latitude"]] = "north"  # row 26: coordinate not a number
     data = encode(header, rows)
     marker = rows[30][col["Address"]].encode()
     data = data.replace(marker, marker[:4] + b"\xff\xfe" + marker[4:], 1)  # row 31: invalid UTF-8
@@ -106,7 +106,7 @@ def test_empty_and_binary_files_are_refused(baltimore_warehouse, tmp_path) -> No
         ingest_requests(con, [empty], profile=profile)
     binary = tmp_path / "photo.csv"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xff")
-    with pytest.raises(IngestError, match="header line is not valid UTF-8|missing column"):
+    with pytest.raises(IngestError, match=r"header line is not valid UTF-8|missing column"):
         ingest_requests(con, [binary], profile=profile)
     missing = tmp_path / "nope.csv"
     with pytest.raises(IngestError, match="no such file"):

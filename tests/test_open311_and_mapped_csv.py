@@ -14,8 +14,19 @@ from citystat.ingest import ingest_requests
 from citystat.warehouse import resolve_profile
 from tests.conftest import OPEN311_TSV
 
-COMPARED = ("request_id", "service_code", "service_name", "status", "open311_status", "created_at", "status_at",
-            "address", "lat", "lon", "time_zone")
+COMPARED = (
+    "request_id",
+    "service_code",
+    "service_name",
+    "status",
+    "open311_status",
+    "created_at",
+    "status_at",
+    "address",
+    "lat",
+    "lon",
+    "time_zone",
+)
 
 
 def read_tsv() -> list[dict[str, str]]:
@@ -27,9 +38,18 @@ def write_requests_json(path: Path) -> None:
     """The TSV's rows as a GeoReport v2 requests.json: a bare array, ids and codes as strings."""
     records = []
     for row in read_tsv():
-        record: dict[str, object] = {k: row[k] for k in (
-            "service_request_id", "status", "service_name", "service_code", "requested_datetime",
-            "updated_datetime", "address")}
+        record: dict[str, object] = {
+            k: row[k]
+            for k in (
+                "service_request_id",
+                "status",
+                "service_name",
+                "service_code",
+                "requested_datetime",
+                "updated_datetime",
+                "address",
+            )
+        }
         record["lat"] = float(row["lat"]) if row["lat"] else None
         record["long"] = float(row["long"]) if row["long"] else None
         records.append(record)
@@ -50,19 +70,28 @@ def test_open311_json_from_six_cities(real, warehouse, tmp_path) -> None:
     write_requests_json(path)
     (result,) = ingest_requests(warehouse, [path], profile=profile)
     assert (result.format, result.rows_read, result.rows_loaded, result.rows_quarantined) == (
-        "open311-json", 701, 701, 0)
+        "open311-json",
+        701,
+        701,
+        0,
+    )
     rows = read_tsv()
-    assert warehouse.execute("SELECT open311_status, count(*) FROM service_requests GROUP BY 1 ORDER BY 1").fetchall() == [
-        ("closed", 396), ("open", 305)]
+    assert warehouse.execute(
+        "SELECT open311_status, count(*) FROM service_requests GROUP BY 1 ORDER BY 1"
+    ).fetchall() == [("closed", 396), ("open", 305)]
     # Five UTC offsets, DST changes included: every instant is kept (stored as UTC wall time).
     created = dict(warehouse.execute("SELECT request_id, created_at FROM service_requests").fetchall())
     assert created == {r["service_request_id"]: utc_naive(r["requested_datetime"]) for r in rows}
     assert created["SR19-02535603"] == datetime(2019, 9, 20, 18, 36, 39)  # 13:36:39-05:00 by hand
     # Ids stay strings of their own length (Boston 12/20, Chicago 13, SF 8, Brookline/Peoria 5).
-    lengths = {n for (n,) in warehouse.execute("SELECT DISTINCT length(request_id) FROM service_requests").fetchall()}
+    lengths = {
+        n for (n,) in warehouse.execute("SELECT DISTINCT length(request_id) FROM service_requests").fetchall()
+    }
     assert lengths == {len(r["service_request_id"]) for r in rows}
     # The one Peoria row without a location loads without one.
-    assert warehouse.execute("SELECT request_id FROM service_requests WHERE lat IS NULL").fetchall() == [("27365",)]
+    assert warehouse.execute("SELECT request_id FROM service_requests WHERE lat IS NULL").fetchall() == [
+        ("27365",)
+    ]
 
 
 def test_mapped_tsv_gives_the_same_rows_as_json(real, tmp_path) -> None:
@@ -72,7 +101,7 @@ def test_mapped_tsv_gives_the_same_rows_as_json(real, tmp_path) -> None:
     mapping.write_text(
         "name: six-cities\n"
         "description: MS&E 231 six-city Open311 pull (tab-separated)\n"
-        "delimiter: \"\\t\"\n"
+        'delimiter: "\\t"\n'
         "columns:\n"
         "  request_id: service_request_id\n  service_code: service_code\n  service_name: service_name\n"
         "  status: status\n  created_at: requested_datetime\n  status_at: updated_datetime\n"
@@ -85,8 +114,9 @@ def test_mapped_tsv_gives_the_same_rows_as_json(real, tmp_path) -> None:
     write_requests_json(json_path)
     ingest_requests(via_json, [json_path], profile=resolve_profile(via_json, "open311"))
     via_csv = open_warehouse(tmp_path / "csv.duckdb")
-    (result,) = ingest_requests(via_csv, [OPEN311_TSV], profile=resolve_profile(via_csv, "open311"),
-                                fmt="csv", mapping_file=mapping)
+    (result,) = ingest_requests(
+        via_csv, [OPEN311_TSV], profile=resolve_profile(via_csv, "open311"), fmt="csv", mapping_file=mapping
+    )
     assert (result.format, result.detail, result.rows_loaded) == ("csv", "six-cities", 701)
     assert stored(via_csv) == stored(via_json)
 
@@ -111,12 +141,25 @@ def test_json_that_is_not_a_request_list(warehouse, tmp_path) -> None:
     with pytest.raises(IngestError, match="not valid JSON: line 1"):
         ingest_requests(warehouse, [broken], profile=profile)
     mixed = tmp_path / "mixed.json"
-    mixed.write_text(json.dumps([
-        {"service_request_id": "1", "service_code": "A", "status": "open",
-         "requested_datetime": "2024-03-10T01:30:00-05:00"},
-        "not an object",
-        {"service_request_id": "2", "service_code": "A", "status": "open", "requested_datetime": "yesterday"},
-    ]))
+    mixed.write_text(
+        json.dumps(
+            [
+                {
+                    "service_request_id": "1",
+                    "service_code": "A",
+                    "status": "open",
+                    "requested_datetime": "2024-03-10T01:30:00-05:00",
+                },
+                "not an object",
+                {
+                    "service_request_id": "2",
+                    "service_code": "A",
+                    "status": "open",
+                    "requested_datetime": "yesterday",
+                },
+            ]
+        )
+    )
     (result,) = ingest_requests(warehouse, [mixed], profile=profile)
     assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
     assert dict(result.rejected_by_reason) == {"array element is not a JSON object": 1, "unparseable date": 1}

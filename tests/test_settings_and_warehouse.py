@@ -44,8 +44,15 @@ def test_migrations_apply_in_order_once(tmp_path) -> None:
     assert current_version(con) == SCHEMA_VERSION
     assert migrate(con) == []  # nothing left to apply
     tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    assert {"service_requests", "boundaries", "demographics", "load_log", "quarantine",
-            "schema_migrations", "meta"} <= tables
+    assert {
+        "service_requests",
+        "boundaries",
+        "demographics",
+        "load_log",
+        "quarantine",
+        "schema_migrations",
+        "meta",
+    } <= tables
 
 
 def test_a_newer_warehouse_is_refused(tmp_path) -> None:

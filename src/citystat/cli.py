@@ -100,7 +100,9 @@ def print_result(result: LoadResult) -> None:
     if result.skipped:
         console.print(f"[yellow]unchanged[/] {result.source}: {'; '.join(result.notes)}", highlight=False)
         return
-    table = Table(title=f"load {result.load_id}: {result.kind} from {result.source}", title_justify="left")
+    table = Table(
+        title=f"load {result.load_id}: {result.kind} from {Path(result.source).name}", title_justify="left"
+    )
     table.add_column("what")
     table.add_column("rows", justify="right")
     for label, value in (

@@ -164,18 +164,17 @@ def _iterate_rows(
 def check_row(
     fields: list[str], header: list[str], width: int, max_field_chars: int
 ) -> tuple[str | None, str | None, str] | None:
-    """Return (column, raw value, reason) for a structurally bad row, else None."""
+    """Return (column, raw value, reason) for a structurally bad row, else None (fast path first)."""
     if len(fields) != width:
-        joined = ",".join(fields)
-        return None, joined, f"wrong number of columns: {len(fields)} instead of {width}"
-    joined_len = sum(len(f) for f in fields)
-    if joined_len > max_field_chars:
+        return None, ",".join(fields), f"wrong number of columns: {len(fields)} instead of {width}"
+    if max(map(len, fields)) > max_field_chars:
         for name, value in zip(header, fields, strict=True):
             if len(value) > max_field_chars:
                 return name, value, f"field too long: {len(value):,} characters (limit {max_field_chars:,})"
-    for name, value in zip(header, fields, strict=True):
-        if not value.isascii() and _SURROGATE.search(value):
-            return name, value, "invalid UTF-8 bytes"
+    if not "".join(fields).isascii():
+        for name, value in zip(header, fields, strict=True):
+            if _SURROGATE.search(value):
+                return name, value, "invalid UTF-8 bytes"
     return None
 
 

@@ -18,7 +18,6 @@ import shapely
 from citystat.profiles import BOUNDARY_LAYERS, CityProfile
 
 SpatialEngine = Literal["auto", "duckdb", "shapely"]
-AREA_TABLES = ("service_requests", "_stage")
 
 
 def spatial_extension_path() -> Path | None:
@@ -133,67 +132,117 @@ def _match_points(
         con.unregister("_geo_match_input")
 
 
+def match_layers(
+    con: duckdb.DuckDBPyConnection, layers: list[str], engine: Literal["duckdb", "shapely"]
+) -> None:
+    """For points ``_geo_points(pid, lon, lat)``, create ``_geo_match_<layer>(pid, label)`` per layer."""
+    for layer in layers:
+        assert layer in BOUNDARY_LAYERS
+        _match_points(con, layer, "_geo_points", engine)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _geo_match_{layer} AS SELECT * FROM _geo_match")
+    con.execute("DROP TABLE IF EXISTS _geo_match")
+
+
+def _drop_matches(con: duckdb.DuckDBPyConnection, layers: list[str]) -> None:
+    for layer in layers:
+        con.execute(f"DROP TABLE IF EXISTS _geo_match_{layer}")
+    con.execute("DROP TABLE IF EXISTS _geo_points")
+
+
+def extent_layer(profile: CityProfile, present: list[str]) -> str | None:
+    """The loaded layer whose areas together make up the city."""
+    return next((layer for layer in profile.city_extent_layers if layer in present), None)
+
+
+def locate_stage(
+    con: duckdb.DuckDBPyConnection, profile: CityProfile, engine: SpatialEngine = "auto"
+) -> None:
+    """Fill empty area columns of the staging table ``_stage`` in one pass; flag out-of-city points."""
+    present = loaded_layers(con)
+    if not present:
+        return
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _geo_points AS SELECT row_number AS pid, lon, lat FROM _stage"
+        " WHERE lon IS NOT NULL AND lat IS NOT NULL"
+    )
+    match_layers(con, present, choose_engine(con, engine))
+    extent = extent_layer(profile, present)
+    joins = " ".join(
+        f"LEFT JOIN _geo_match_{layer} m_{layer} ON m_{layer}.pid = s.row_number" for layer in present
+    )
+    fills = ", ".join(f"coalesce(s.{layer}, m_{layer}.label) AS {layer}" for layer in present)
+    assigned = " || ".join(
+        f"CASE WHEN s.{layer} IS NULL AND m_{layer}.label IS NOT NULL THEN '{layer},' ELSE '' END"
+        for layer in present
+    )
+    replaced = [fills, f"s.geo_assigned || {assigned} AS geo_assigned"]
+    if extent is not None:
+        located = "s.lon IS NOT NULL AND s.lat IS NOT NULL"
+        outside = f"{located} AND m_{extent}.label IS NULL"
+        replaced.append(f"CASE WHEN {located} THEN m_{extent}.label IS NULL END AS outside_city")
+        replaced.append(
+            f"CASE WHEN {outside} THEN coalesce(s.geo_flag, 'outside_city') ELSE s.geo_flag END AS geo_flag"
+        )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _stage_located AS SELECT s.* REPLACE ({', '.join(replaced)})"
+        f" FROM _stage s {joins}"
+    )
+    con.execute("DROP TABLE _stage")
+    con.execute("ALTER TABLE _stage_located RENAME TO _stage")
+    _drop_matches(con, present)
+
+
 def assign_geography(
     con: duckdb.DuckDBPyConnection,
     profile: CityProfile,
     *,
-    table: str = "service_requests",
     engine: SpatialEngine = "auto",
     layers: list[str] | None = None,
 ) -> dict[str, int]:
-    """Fill area columns by point-in-polygon where the source left them empty; flag out-of-city points.
+    """Refresh stored requests' areas after a boundary layer changes.
 
     Values that came with the source are kept; values an earlier point-in-polygon filled are
-    recomputed (so reloading a boundary layer refreshes them). Returns rows filled per layer.
+    recomputed (so reloading a layer refreshes them). Returns rows filled per layer.
     """
-    assert table in AREA_TABLES
     present = loaded_layers(con)
     todo = [layer for layer in (layers or present) if layer in present]
     if not todo:
         return {}
-    chosen = choose_engine(con, engine)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _geo_points AS"
-        f" SELECT row_number() OVER () AS pid, request_id, lon, lat FROM {table}"
+        " SELECT row_number() OVER () AS pid, request_id, lon, lat FROM service_requests"
         " WHERE lon IS NOT NULL AND lat IS NOT NULL"
     )
-    extent = next((layer for layer in profile.city_extent_layers if layer in present), None)
+    match_layers(con, todo, choose_engine(con, engine))
+    extent = extent_layer(profile, present)
     filled: dict[str, int] = {}
     for layer in todo:
-        _match_points(con, layer, "_geo_points", chosen)
         marker = f",{layer},"
-        # Forget earlier point-in-polygon values of this layer, then fill every empty value.
         con.execute(
-            f"UPDATE {table} SET {layer} = NULL, geo_assigned = replace(geo_assigned, ?, ',')"
+            f"UPDATE service_requests SET {layer} = NULL, geo_assigned = replace(geo_assigned, ?, ',')"
             " WHERE contains(geo_assigned, ?)",
             [marker, marker],
         )
-        before = _count_filled(con, table, layer)
+        before = _count_filled(con, layer)
         con.execute(
-            f"UPDATE {table} AS t SET {layer} = m.label, geo_assigned = t.geo_assigned || ? || ','"
-            " FROM _geo_points p JOIN _geo_match m ON m.pid = p.pid"
+            f"UPDATE service_requests AS t SET {layer} = m.label, geo_assigned = t.geo_assigned || ? || ','"
+            f" FROM _geo_points p JOIN _geo_match_{layer} m ON m.pid = p.pid"
             f" WHERE t.request_id = p.request_id AND t.{layer} IS NULL",
             [layer],
         )
-        filled[layer] = _count_filled(con, table, layer) - before
+        filled[layer] = _count_filled(con, layer) - before
         if layer == extent:
-            _flag_outside_city(con, table)
-    con.execute("DROP TABLE IF EXISTS _geo_points")
-    con.execute("DROP TABLE IF EXISTS _geo_match")
+            con.execute(
+                "UPDATE service_requests AS t SET outside_city = (m.pid IS NULL),"
+                " geo_flag = CASE WHEN m.pid IS NULL THEN coalesce(t.geo_flag, 'outside_city')"
+                "                 WHEN t.geo_flag = 'outside_city' THEN NULL ELSE t.geo_flag END"
+                f" FROM _geo_points p LEFT JOIN _geo_match_{layer} m ON m.pid = p.pid"
+                " WHERE t.request_id = p.request_id"
+            )
+    _drop_matches(con, todo)
     return filled
 
 
-def _count_filled(con: duckdb.DuckDBPyConnection, table: str, layer: str) -> int:
-    row = con.execute(f"SELECT count({layer}) FROM {table}").fetchone()
+def _count_filled(con: duckdb.DuckDBPyConnection, layer: str) -> int:
+    row = con.execute(f"SELECT count({layer}) FROM service_requests").fetchone()
     return int(row[0]) if row else 0
-
-
-def _flag_outside_city(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Located points in no area of the city-extent layer are outside the city (kept, flagged)."""
-    con.execute(
-        f"UPDATE {table} AS t SET outside_city = (m.pid IS NULL),"
-        " geo_flag = CASE WHEN m.pid IS NULL THEN coalesce(t.geo_flag, 'outside_city')"
-        "                 WHEN t.geo_flag = 'outside_city' THEN NULL ELSE t.geo_flag END"
-        " FROM _geo_points p LEFT JOIN _geo_match m ON m.pid = p.pid"
-        " WHERE t.request_id = p.request_id"
-    )

@@ -16,7 +16,7 @@ import duckdb
 
 from citystat.errors import IngestError
 from citystat.ingest.files import ProgressFn, describe_file
-from citystat.ingest.geo import SpatialEngine, assign_geography
+from citystat.ingest.geo import SpatialEngine, locate_stage
 from citystat.ingest.loadlog import (
     LoadResult,
     QuarantineRow,
@@ -117,7 +117,7 @@ def ingest_request_file(
         con.execute("ROLLBACK")
         raise
     finally:
-        for table in ("_raw", "_typed", "_issues", "_stage", "_merge"):
+        for table in ("_raw", "_typed", "_issues", "_stage_rows", "_stage", "_merge"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
     return result
 
@@ -152,12 +152,15 @@ def _validate_and_merge(
     present = set(staged.source_columns)
     build_typed(con, profile, mapping, present)
     build_issues(con, profile, staged.source_columns, value_chars)
+    con.execute("DROP TABLE _raw")
+    issues = _fetch_issues(con) + staged.problems
     build_stage(con, profile, result.load_id, result.source)
+    con.execute("DROP TABLE _typed")
     duplicates, repeats = resolve_duplicates(con, staged.source_columns)
     if repeats:
         result.notes.append(f"{repeats} exact repeat row(s) of a request already in the file were skipped")
-    issues = _fetch_issues(con) + staged.problems + duplicates
-    assign_geography(con, profile, table="_stage", engine=spatial)
+    issues += duplicates
+    locate_stage(con, profile, engine=spatial)
     issues += _fetch_outside_city(con, staged.source_columns)
     record_quarantine(con, result.load_id, result.source, issues)
     rejected_rows = {q.row_number for q in issues if q.action == "rejected"}

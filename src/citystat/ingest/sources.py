@@ -8,7 +8,8 @@ typing and validation happen once, in SQL, in :mod:`citystat.ingest.validate`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import operator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from citystat.errors import IngestError
-from citystat.ingest.files import CsvRow, ProgressFn, RowProblem, printable, read_csv
+from citystat.ingest.files import ProgressFn, RowProblem, printable, read_csv
 from citystat.ingest.loadlog import QuarantineRow
 from citystat.profiles import CANONICAL_FIELDS, SourceMapping
 
@@ -93,33 +94,38 @@ def stage_csv(
     )
     source_columns = resolve_columns(mapping, header, path)
     positions = {canonical: header.index(column) for canonical, column in source_columns.items()}
-    nulls = frozenset(mapping.null_values)
+    pick = operator.itemgetter(*positions.values())
     staged = StagedSource(source_columns=source_columns)
     create_raw_table(con)
-    chunk = _empty_chunk(positions)
+    numbers: list[tuple[int, int]] = []
+    picked: list[Any] = []
     for item in rows:
         staged.rows_read += 1
         if isinstance(item, RowProblem):
             staged.problems.append(_problem_to_quarantine(item, header, value_chars))
             continue
-        _add_csv_row(chunk, item, positions, nulls)
-        if len(chunk["row_number"]) >= CHUNK_ROWS:
-            _append_chunk(con, chunk)
-            chunk = _empty_chunk(positions)
-    if chunk["row_number"]:
-        _append_chunk(con, chunk)
+        numbers.append((item.row_number, item.line_number))
+        picked.append(pick(item.fields))
+        if len(numbers) >= CHUNK_ROWS:
+            _append_rows(con, list(positions), numbers, picked)
+            numbers, picked = [], []
+    if numbers:
+        _append_rows(con, list(positions), numbers, picked)
     return staged
 
 
-def _add_csv_row(
-    chunk: dict[str, list[Any]], row: CsvRow, positions: dict[str, int], nulls: frozenset[str]
+def _append_rows(
+    con: duckdb.DuckDBPyConnection, fields: list[str], numbers: list[tuple[int, int]], picked: list[Any]
 ) -> None:
-    chunk["row_number"].append(row.row_number)
-    chunk["line_number"].append(row.line_number)
-    fields = row.fields
-    for canonical, index in positions.items():
-        value = fields[index].strip()
-        chunk[canonical].append(None if value in nulls else value)
+    """Append one chunk of rows (values as read; trimming and null markers are handled in SQL)."""
+    row_numbers, line_numbers = zip(*numbers, strict=True)
+    columns: dict[str, list[Any]] = {"row_number": list(row_numbers), "line_number": list(line_numbers)}
+    if len(fields) == 1:
+        columns[fields[0]] = list(picked)
+    else:
+        for name, values in zip(fields, zip(*picked, strict=True), strict=True):
+            columns[name] = list(values)
+    _append_chunk(con, columns)
 
 
 def _problem_to_quarantine(problem: RowProblem, header: list[str], value_chars: int) -> QuarantineRow:
@@ -209,8 +215,3 @@ def _json_text(value: Any, nulls: frozenset[str]) -> str | None:
         return json.dumps(value, sort_keys=True)
     text = str(value).strip()
     return None if text in nulls else text
-
-
-def iter_chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from citystat.ingest.loadlog import QuarantineRow
-from citystat.profiles import TIMESTAMP_FIELDS, CityProfile, SourceMapping
+from citystat.profiles import CANONICAL_FIELDS, TIMESTAMP_FIELDS, CityProfile, SourceMapping
 
 TEXT_FIELDS = (
     "request_id",
@@ -128,7 +128,16 @@ def build_typed(
         parts.append(f"{timestamp_expr(name, mapping, profile.time_zone, sql)} AS {name}")
     for name in ("lat", "lon"):
         parts.append(f"{name} AS {name}_raw, try_cast({name} AS DOUBLE) AS {name}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {', '.join(parts)} FROM _raw", sql.params)
+    nulls = sql.bind(sorted(set(mapping.null_values) | {""}))
+    cleaned = ", ".join(
+        f"CASE WHEN list_contains({nulls}, trim({name})) THEN NULL ELSE trim({name}) END AS {name}"
+        for name in CANONICAL_FIELDS
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {', '.join(parts)}"
+        f" FROM (SELECT row_number, line_number, {cleaned} FROM _raw) AS _raw",
+        sql.params,
+    )
     # A source without a status column: a request is closed when it has a close date.
     if "status" not in present:
         con.execute(
@@ -183,15 +192,15 @@ def build_issues(
             f" FROM _typed WHERE {name}_raw IS NOT NULL AND {name} IS NULL"
         )
     min_lon, min_lat, max_lon, max_lat = profile.region_bbox
-    placeholders = [f"{lat},{lon}" for lat, lon in profile.placeholder_coordinates]
+    placeholders = [[lat, lon] for lat, lon in profile.placeholder_coordinates]
     checks.append(
         f"SELECT row_number, {col('lat')}, lat_raw || ', ' || lon_raw, 'placeholder coordinates', 'flagged'"
-        f" FROM _typed WHERE list_contains({sql.bind(placeholders)}, lat::VARCHAR || ',' || lon::VARCHAR)"
+        f" FROM _typed WHERE list_contains({sql.bind(placeholders)}::DOUBLE[][], [lat, lon])"
     )
     checks.append(
         f"SELECT row_number, {col('lat')}, lat_raw || ', ' || lon_raw,"
         " 'coordinates outside the region', 'flagged' FROM _typed"
-        f" WHERE NOT list_contains({sql.bind(placeholders)}, lat::VARCHAR || ',' || lon::VARCHAR)"
+        f" WHERE NOT list_contains({sql.bind(placeholders)}::DOUBLE[][], [lat, lon])"
         f" AND (lon NOT BETWEEN {sql.bind(min_lon)} AND {sql.bind(max_lon)}"
         f" OR lat NOT BETWEEN {sql.bind(min_lat)} AND {sql.bind(max_lat)})"
     )
@@ -210,7 +219,7 @@ def build_issues(
 
 
 def build_stage(con: duckdb.DuckDBPyConnection, profile: CityProfile, load_id: int, source: str) -> None:
-    """Create ``_stage``: typed rows that were not rejected, with flags applied and a content hash."""
+    """Create ``_stage_rows``: typed rows that were not rejected, flags applied, with a content hash."""
     sql = SqlBuilder()
     closed = [s.lower() for s in profile.closed_statuses]
     coordinate_flags = [
@@ -219,96 +228,86 @@ def build_stage(con: duckdb.DuckDBPyConnection, profile: CityProfile, load_id: i
         "coordinate is not a number",
         "only one of latitude and longitude",
     ]
+    lat = "CASE WHEN f.geo_flag IS NOT NULL THEN NULL ELSE t.lat END"
+    lon = "CASE WHEN f.geo_flag IS NOT NULL THEN NULL ELSE t.lon END"
+    is_closed = f"lower(t.status_label) IN (SELECT unnest({sql.bind(closed)}))"
+    open311 = f"CASE WHEN {is_closed} THEN 'closed' ELSE 'open' END"
+    values = {
+        "request_id": "t.request_id",
+        "source_record_id": "t.source_record_id",
+        "service_code": "t.service_code",
+        "service_name": "coalesce(t.service_name, t.service_code)",
+        "agency": "t.agency",
+        "method_received": "t.method_received",
+        "status": "t.status_label",
+        "status_flag": "t.status_flag",
+        "open311_status": open311,
+        "description": "t.description",
+        "created_at": "t.created_at",
+        "status_at": "t.status_at",
+        "due_at": "t.due_at",
+        "closed_at": "t.closed_at",
+        "address": "t.address",
+        "zip": "t.zip",
+        "lat": lat,
+        "lon": lon,
+        "neighborhood": "t.neighborhood",
+        "csa": "t.csa",
+        "council_district": "t.council_district",
+        "police_district": "t.police_district",
+        "tract": "t.tract",
+        "media_url": "t.media_url",
+    }
+    hashed = ", ".join(f"coalesce(({values[f]})::VARCHAR, chr(0))" for f in HASHED_FIELDS)
+    select = ", ".join(f"{expr} AS {name}" for name, expr in values.items())
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _stage_all AS"
-        " SELECT t.*, (f.row_number IS NOT NULL) AS bad_coordinates, f.geo_flag"
+        "CREATE OR REPLACE TEMP TABLE _stage_rows AS SELECT t.row_number, t.line_number,"
+        f" {select}, {sql.bind(profile.time_zone)} AS time_zone,"
+        " CAST(NULL AS BOOLEAN) AS outside_city, f.geo_flag, ',' AS geo_assigned,"
+        " coalesce(t.due_at < t.created_at, false) AS due_before_created,"
+        f" md5(concat_ws(chr(31), {hashed})) AS content_hash,"
+        f" {sql.bind(source)} AS source_file, t.row_number AS source_row,"
+        f" {sql.bind(load_id)}::BIGINT AS load_id"
         " FROM _typed t"
         " LEFT JOIN (SELECT row_number, min(CASE reason"
         "   WHEN 'placeholder coordinates' THEN 'placeholder_coordinates'"
         "   WHEN 'coordinates outside the region' THEN 'outside_region'"
         "   ELSE 'invalid_coordinates' END) AS geo_flag"
         f"   FROM _issues WHERE reason IN (SELECT unnest({sql.bind(coordinate_flags)}))"
-        "   GROUP BY row_number) f"
-        "   USING (row_number)"
-        " WHERE t.row_number NOT IN (SELECT row_number FROM _issues WHERE action = 'rejected')",
+        "   GROUP BY row_number) f ON f.row_number = t.row_number"
+        " ANTI JOIN (SELECT DISTINCT row_number FROM _issues WHERE action = 'rejected') r"
+        "   ON r.row_number = t.row_number",
         sql.params,
     )
-    sql = SqlBuilder()
-    lat = "CASE WHEN bad_coordinates THEN NULL ELSE lat END"
-    lon = "CASE WHEN bad_coordinates THEN NULL ELSE lon END"
-    open311 = (
-        f"CASE WHEN lower(status_label) IN (SELECT unnest({sql.bind(closed)})) THEN 'closed' ELSE 'open' END"
-    )
-    values = {
-        "request_id": "request_id",
-        "source_record_id": "source_record_id",
-        "service_code": "service_code",
-        "service_name": "coalesce(service_name, service_code)",
-        "agency": "agency",
-        "method_received": "method_received",
-        "status": "status_label",
-        "status_flag": "status_flag",
-        "open311_status": open311,
-        "description": "description",
-        "created_at": "created_at",
-        "status_at": "status_at",
-        "due_at": "due_at",
-        "closed_at": "closed_at",
-        "address": "address",
-        "zip": "zip",
-        "lat": lat,
-        "lon": lon,
-        "neighborhood": "neighborhood",
-        "csa": "csa",
-        "council_district": "council_district",
-        "police_district": "police_district",
-        "tract": "tract",
-        "media_url": "media_url",
-    }
-    hashed = ", ".join(f"coalesce(({values[f]})::VARCHAR, chr(0))" for f in HASHED_FIELDS)
-    select = ", ".join(f"{expr} AS {name}" for name, expr in values.items())
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _stage_rows AS SELECT row_number, line_number,"
-        f" {select}, {sql.bind(profile.time_zone)} AS time_zone,"
-        " CAST(NULL AS BOOLEAN) AS outside_city, geo_flag, ',' AS geo_assigned,"
-        " coalesce(due_at < created_at, false) AS due_before_created,"
-        f" md5(concat_ws(chr(31), {hashed})) AS content_hash,"
-        f" {sql.bind(source)} AS source_file, row_number AS source_row,"
-        f" {sql.bind(load_id)}::BIGINT AS load_id"
-        " FROM _stage_all",
-        sql.params,
-    )
-    con.execute("DROP TABLE _stage_all")
 
 
 def resolve_duplicates(
     con: duckdb.DuckDBPyConnection, columns: dict[str, str]
 ) -> tuple[list[QuarantineRow], int]:
-    """Keep the first row of each request id; later rows with other content are rejected.
+    """Keep the first row of each request id (as ``_stage``); later rows with other content are rejected.
 
     Returns the rejected rows and the number of exact repeats dropped.
     """
     column = columns.get("request_id", "request_id")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _ranked AS SELECT *,"
+        "CREATE OR REPLACE TEMP TABLE _repeats AS SELECT row_number, line_number, request_id,"
         " row_number() OVER (PARTITION BY request_id ORDER BY row_number) AS occurrence,"
-        " first_value(content_hash) OVER (PARTITION BY request_id ORDER BY row_number) AS first_hash,"
+        " content_hash = first_value(content_hash) OVER (PARTITION BY request_id ORDER BY row_number)"
+        "  AS same,"
         " first_value(row_number) OVER (PARTITION BY request_id ORDER BY row_number) AS first_row"
-        " FROM _stage_rows"
+        " FROM _stage_rows WHERE request_id IN"
+        " (SELECT request_id FROM _stage_rows GROUP BY request_id HAVING count(*) > 1)"
     )
     conflicts = con.execute(
-        "SELECT row_number, line_number, request_id, first_row FROM _ranked"
-        " WHERE occurrence > 1 AND content_hash <> first_hash ORDER BY row_number"
+        "SELECT row_number, line_number, request_id, first_row FROM _repeats"
+        " WHERE occurrence > 1 AND NOT same ORDER BY row_number"
     ).fetchall()
-    repeats_row = con.execute(
-        "SELECT count(*) FROM _ranked WHERE occurrence > 1 AND content_hash = first_hash"
-    ).fetchone()
+    repeats_row = con.execute("SELECT count(*) FROM _repeats WHERE occurrence > 1 AND same").fetchone()
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _stage AS SELECT * EXCLUDE (occurrence, first_hash, first_row)"
-        " FROM _ranked WHERE occurrence = 1"
+        "DELETE FROM _stage_rows WHERE row_number IN (SELECT row_number FROM _repeats WHERE occurrence > 1)"
     )
-    con.execute("DROP TABLE _ranked")
-    con.execute("DROP TABLE _stage_rows")
+    con.execute("DROP TABLE _repeats")
+    con.execute("ALTER TABLE _stage_rows RENAME TO _stage")
     rejected = [
         QuarantineRow(
             row_number=int(r[0]),

@@ -10,8 +10,18 @@ from citystat.errors import WarehouseError
 from citystat.warehouse.migrations import migrate
 
 
-def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open a DuckDB file with citystat's session settings (UTC session zone, ordered inserts)."""
+DEFAULT_MEMORY_LIMIT = "3GB"
+
+
+def connect(
+    path: Path | str, *, read_only: bool = False, memory_limit: str = DEFAULT_MEMORY_LIMIT
+) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file with citystat's session settings.
+
+    The session time zone is UTC (timestamps are stored as local wall-clock values, so nothing
+    depends on the machine's zone); memory is capped so large loads spill to disk instead of
+    growing without bound; queries that need an order say so with ORDER BY.
+    """
     path = Path(path)
     if read_only and not path.exists():
         raise WarehouseError(f"no warehouse at {path}; run 'citystat demo' or 'citystat ingest' first")
@@ -22,6 +32,8 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     except duckdb.IOException as exc:
         raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET memory_limit = ?", [memory_limit])
+    con.execute("SET preserve_insertion_order = false")
     return con
 
 
