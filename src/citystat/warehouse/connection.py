@@ -9,7 +9,6 @@ import duckdb
 from citystat.errors import WarehouseError
 from citystat.warehouse.migrations import migrate
 
-
 DEFAULT_MEMORY_LIMIT = "3GB"
 
 
