@@ -24,6 +24,7 @@ from citystat.ingest.loadlog import (
     record_quarantine,
 )
 from citystat.profiles import BOUNDARY_LAYERS, CityProfile
+from citystat.warehouse.connection import transaction
 
 LONLAT_CRS = ("CRS84", "EPSG::4326", "EPSG:4326", "EPSG::4269", "EPSG:4269")
 
@@ -148,8 +149,7 @@ def ingest_boundaries(
     if not rows["area_id"]:
         raise IngestError(f"{path}: no usable features (of {len(features)})")
     started = datetime.now()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         result.load_id = next_load_id(con)
         result.rows_read = len(features)
         result.rows_loaded = len(rows["area_id"])
@@ -178,8 +178,4 @@ def ingest_boundaries(
         if filled.get(layer):
             result.notes.append(f"{filled[layer]:,} stored request(s) got a {layer} by point-in-polygon")
         record_load(con, result, info, started)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return result

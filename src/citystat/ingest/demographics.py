@@ -24,6 +24,7 @@ from citystat.ingest.loadlog import (
     record_quarantine,
 )
 from citystat.profiles import CityProfile
+from citystat.warehouse.connection import transaction
 
 DEMOGRAPHIC_LAYERS = ("csa", "tract", "neighborhood", "council_district")
 _NUMBER = re.compile(r"^[-+]?[$]?[0-9][0-9,]*(\.[0-9]+)?%?$|^[-+]?\.[0-9]+$")
@@ -127,8 +128,7 @@ def ingest_demographics(
                 else parse_number(None if moe_text is None else str(moe_text))
             )
     started = datetime.now()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         result.load_id = next_load_id(con)
         result.rows_read = len(records)
         result.rows_loaded = len(seen)
@@ -157,10 +157,6 @@ def ingest_demographics(
         con.unregister("_demo_batch")
         record_quarantine(con, result.load_id, result.source, problems)
         record_load(con, result, info, started)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     result.notes.append(f"{len(values)} variable(s) for {len(seen)} area(s)")
     if moe_columns:
         result.notes.append(f"margins of error from: {', '.join(sorted(moe_columns))}")

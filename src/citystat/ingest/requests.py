@@ -26,44 +26,22 @@ from citystat.ingest.loadlog import (
     record_quarantine,
 )
 from citystat.ingest.sources import StagedSource, stage_csv, stage_json
-from citystat.ingest.validate import build_issues, build_stage, build_typed, resolve_duplicates
+from citystat.ingest.validate import (
+    HASHED_FIELDS,
+    build_issues,
+    build_stage,
+    build_typed,
+    resolve_duplicates,
+)
 from citystat.profiles import CityProfile, SourceMapping, read_mapping_file
+from citystat.warehouse.connection import transaction
 
 FORMATS = ("baltimore-csv", "open311-json", "csv")
+# Every stored column but first_load_id, in the order the staging table builds them.
 REQUEST_COLUMNS = (
-    "request_id",
-    "source_record_id",
-    "service_code",
-    "service_name",
-    "agency",
-    "method_received",
-    "status",
-    "status_flag",
-    "open311_status",
-    "description",
-    "created_at",
-    "status_at",
-    "due_at",
-    "closed_at",
-    "time_zone",
-    "address",
-    "zip",
-    "lat",
-    "lon",
-    "neighborhood",
-    "csa",
-    "council_district",
-    "police_district",
-    "tract",
-    "outside_city",
-    "geo_flag",
-    "geo_assigned",
-    "due_before_created",
-    "media_url",
-    "content_hash",
-    "source_file",
-    "source_row",
-    "load_id",
+    *HASHED_FIELDS,
+    *("time_zone", "outside_city", "geo_flag", "geo_assigned", "due_before_created", "content_hash"),
+    *("source_file", "source_row", "load_id"),
 )
 
 
@@ -106,16 +84,12 @@ def ingest_request_file(
         result.notes.append(f"same file already loaded as load {previous}; nothing changed")
         return result
     started = datetime.now()
-    con.execute("BEGIN TRANSACTION")
     try:
-        result.load_id = next_load_id(con)
-        staged = _stage(con, path, fmt_name, mapping, max_field_chars, value_chars, progress)
-        _validate_and_merge(con, result, staged, profile, mapping, value_chars, spatial)
-        record_load(con, result, info, started)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            result.load_id = next_load_id(con)
+            staged = _stage(con, path, fmt_name, mapping, max_field_chars, value_chars, progress)
+            _validate_and_merge(con, result, staged, profile, mapping, value_chars, spatial)
+            record_load(con, result, info, started)
     finally:
         for table in ("_raw", "_typed", "_issues", "_stage_rows", "_stage", "_merge"):
             con.execute(f"DROP TABLE IF EXISTS {table}")

@@ -15,50 +15,9 @@ import duckdb
 from citystat.ingest.loadlog import QuarantineRow
 from citystat.profiles import CANONICAL_FIELDS, TIMESTAMP_FIELDS, CityProfile, SourceMapping
 
-TEXT_FIELDS = (
-    "request_id",
-    "source_record_id",
-    "service_code",
-    "service_name",
-    "agency",
-    "method_received",
-    "description",
-    "address",
-    "zip",
-    "neighborhood",
-    "csa",
-    "council_district",
-    "police_district",
-    "tract",
-    "media_url",
-)
-AREA_FIELDS = ("neighborhood", "csa", "council_district", "police_district", "tract")
-HASHED_FIELDS = (
-    "request_id",
-    "source_record_id",
-    "service_code",
-    "service_name",
-    "agency",
-    "method_received",
-    "status",
-    "status_flag",
-    "open311_status",
-    "description",
-    "created_at",
-    "status_at",
-    "due_at",
-    "closed_at",
-    "address",
-    "zip",
-    "lat",
-    "lon",
-    "neighborhood",
-    "csa",
-    "council_district",
-    "police_district",
-    "tract",
-    "media_url",
-)
+TEXT_FIELDS = tuple(f for f in CANONICAL_FIELDS if f not in (*TIMESTAMP_FIELDS, "status", "lat", "lon"))
+# The fields that make up a request's content: two rows with equal hashes say the same thing.
+HASHED_FIELDS = (*CANONICAL_FIELDS, "status_flag", "open311_status")
 ISO_OFFSET = "(Z|[+-][0-9][0-9](:?[0-9][0-9])?)$"
 STATUS_SUFFIX = r"^(.*?)\s*\(([^()]*)\)\s*$"
 
@@ -232,31 +191,13 @@ def build_stage(con: duckdb.DuckDBPyConnection, profile: CityProfile, load_id: i
     lon = "CASE WHEN f.geo_flag IS NOT NULL THEN NULL ELSE t.lon END"
     is_closed = f"lower(t.status_label) IN (SELECT unnest({sql.bind(closed)}))"
     open311 = f"CASE WHEN {is_closed} THEN 'closed' ELSE 'open' END"
-    values = {
-        "request_id": "t.request_id",
-        "source_record_id": "t.source_record_id",
-        "service_code": "t.service_code",
+    values = {name: f"t.{name}" for name in HASHED_FIELDS}
+    values |= {
         "service_name": "coalesce(t.service_name, t.service_code)",
-        "agency": "t.agency",
-        "method_received": "t.method_received",
         "status": "t.status_label",
-        "status_flag": "t.status_flag",
         "open311_status": open311,
-        "description": "t.description",
-        "created_at": "t.created_at",
-        "status_at": "t.status_at",
-        "due_at": "t.due_at",
-        "closed_at": "t.closed_at",
-        "address": "t.address",
-        "zip": "t.zip",
         "lat": lat,
         "lon": lon,
-        "neighborhood": "t.neighborhood",
-        "csa": "t.csa",
-        "council_district": "t.council_district",
-        "police_district": "t.police_district",
-        "tract": "t.tract",
-        "media_url": "t.media_url",
     }
     hashed = ", ".join(f"coalesce(({values[f]})::VARCHAR, chr(0))" for f in HASHED_FIELDS)
     select = ", ".join(f"{expr} AS {name}" for name, expr in values.items())
