@@ -68,6 +68,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def get_when_up(port: int, path: str = "/") -> httpx.Response:
+    """GET a page from a server that is still starting, waiting up to 30 s for it to listen."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}{path}", timeout=2)
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+
+
 @pytest.mark.slow
 def test_server_serves_the_placeholder_home_page(real, tmp_path) -> None:
     db = tmp_path / "web.duckdb"
@@ -82,14 +93,7 @@ def test_server_serves_the_placeholder_home_page(real, tmp_path) -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
+        response = get_when_up(port)
         assert response.status_code == 200
         html = response.text
         assert html.count("<h1>") == 1
@@ -127,14 +131,7 @@ def test_make_run_path_demo_then_serve(tmp_path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                html = httpx.get(f"http://127.0.0.1:{port}/", timeout=2).text
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
+        html = get_when_up(port).text
         assert "<h1>Chesapeake Point (synthetic demo city): service requests</h1>" in html
         assert "Synthetic data." in html
     finally:
