@@ -18,8 +18,10 @@ from tests.conftest import BOUNDARIES, REPO, SAMPLE_2019
 CITYSTAT = [sys.executable, "-m", "citystat.cli"]
 
 
-def run(args: list[str], warehouse: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CITYSTAT_WAREHOUSE": str(warehouse), "COLUMNS": "200", "NO_COLOR": "1"}
+def run(
+    args: list[str], warehouse: Path, check: bool = True, columns: int = 200
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CITYSTAT_WAREHOUSE": str(warehouse), "COLUMNS": str(columns), "NO_COLOR": "1"}
     done = subprocess.run([*CITYSTAT, *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
     if check:
         assert done.returncode == 0, done.stderr
@@ -56,7 +58,7 @@ def test_ingest_and_loads_commands(real, tmp_path) -> None:
 def test_errors_are_one_clear_line(real, tmp_path) -> None:
     db = tmp_path / "cli.duckdb"
     nhp = REPO.parent / "shared/data/real/baltimore-demographics/nhp2017_csa_indicators.csv"
-    done = run(["ingest", "requests", str(nhp)], db, check=False)
+    done = run(["ingest", "requests", str(nhp)], db, check=False, columns=40)  # a narrow terminal never wraps it
     assert done.returncode == 1
     assert "error:" in done.stderr and "missing column(s) ServiceRequestNum" in done.stderr
     assert "Traceback" not in done.stderr
