@@ -60,7 +60,9 @@ def test_errors_are_one_clear_line(real, tmp_path) -> None:
     nhp = REPO.parent / "shared/data/real/baltimore-demographics/nhp2017_csa_indicators.csv"
     done = run(["ingest", "requests", str(nhp)], db, check=False, columns=40)  # a narrow terminal never wraps it
     assert done.returncode == 1
-    assert "error:" in done.stderr and "missing column(s) ServiceRequestNum" in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "missing column(s) ServiceRequestNum" in lines[0]
     assert "Traceback" not in done.stderr
 
 
