@@ -1,0 +1,1 @@
+"""Define-once measure catalog."""
