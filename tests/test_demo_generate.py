@@ -355,9 +355,9 @@ def change(gen: Generated, service: str) -> dict[str, Any]:
 
 
 def test_pothole_close_time_doubles(large: Generated) -> None:
-    planted = change(large, "TRM-Pothole")
+    planted = change(large, "TRM-Pothole Repair")
     assert planted["direction"] == "increase" and planted["months_before_end"] == 9
-    rows = clean_closed(large, "TRM-Pothole")
+    rows = clean_closed(large, "TRM-Pothole Repair")
     before = [close_hours(r) for r in rows if created_month(r) < planted["start_month"]]
     after = [close_hours(r) for r in rows if created_month(r) >= planted["start_month"]]
     assert len(before) > 500 and len(after) > 300
@@ -387,7 +387,7 @@ def test_seasonality_and_weekdays(large: Generated) -> None:
         by_month[row["SRType"]][made.month] += 1
         weekday[made.weekday()] += 1
     pothole, rats, leaks = (
-        by_month["TRM-Pothole"],
+        by_month["TRM-Pothole Repair"],
         by_month["SW-Rat Rubout"],
         by_month["WW-Water Leak (Exterior)"],
     )

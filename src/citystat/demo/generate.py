@@ -140,7 +140,7 @@ SERVICE_TYPES = (
     ServiceType("SW-Graffiti Removal", SW, 0.7, 10, 150, 0.9, 7, 0.3, 0.4),
     ServiceType("SW-Graffiti Removal Proactive", SW, 1.0, 10, 100, 0.9, 7, 0.3, 0.4, methods="system"),
     ServiceType("SW-Boarding", SW, 0.8, 5, 70, 0.8, 7, 0.1, 1.2),
-    ServiceType("TRM-Pothole", TR, 4.0, 2, 40, 0.9, 3, 1.0, 0.1),
+    ServiceType("TRM-Pothole Repair", TR, 4.0, 2, 40, 0.9, 3, 1.0, 0.1),
     ServiceType("TRM-Streetlight Outage", TR, 2.0, 5, 90, 0.9, 12, 0.4, 0.2),
     ServiceType("TRM-Street Repairs", TR, 1.2, 30, 400, 1.0, 4, 0.5, 0.1),
     ServiceType("TRM-Sidewalk Repair", TR, 0.8, 60, 900, 1.0, 5, 0.2, -0.2),
@@ -192,7 +192,7 @@ class PerformanceChange:
 
 
 PERFORMANCE_CHANGES = (
-    PerformanceChange("TRM-Pothole", "median_close_time", 9, 2.0, "increase", "worse",
+    PerformanceChange("TRM-Pothole Repair", "median_close_time", 9, 2.0, "increase", "worse",
                       "median close time doubles"),
     PerformanceChange("SW-Bulk Scheduled", "on_time_share", 6, 0.45, "increase", "better",
                       "close times drop to 0.45x, so the on-time share rises from about 50% to about 90%"),

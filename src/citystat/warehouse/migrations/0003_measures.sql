@@ -55,7 +55,7 @@ CREATE TABLE compute_state (
 CREATE SEQUENCE audit_id_seq START 1;
 CREATE TABLE audit_log (
     audit_id        BIGINT PRIMARY KEY DEFAULT nextval('audit_id_seq'),
-    at              TIMESTAMP NOT NULL,
+    recorded_at     TIMESTAMP NOT NULL,
     actor           VARCHAR NOT NULL,            -- user name, or 'citystat compute' / 'citystat ingest plan'
     action          VARCHAR NOT NULL,            -- define | redefine | set_target | set_value | compute
     entity          VARCHAR NOT NULL,            -- measure | target | value
