@@ -17,3 +17,15 @@ class IngestError(CitystatError):
 
 class WarehouseError(CitystatError):
     """The warehouse is missing, locked or at an unexpected schema version."""
+
+
+class EngineError(CitystatError):
+    """A measure cannot be computed on the chosen engine (connection, missing table...)."""
+
+
+class UnsupportedMeasureError(EngineError):
+    """An engine cannot compile a measure feature exactly, e.g. exact median on Trino or BigQuery.
+
+    citystat never substitutes an approximation silently: the measure must opt in with
+    ``exact: false``.
+    """

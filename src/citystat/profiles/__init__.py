@@ -117,6 +117,9 @@ class CityProfile(BaseModel):
     description: str = ""
     time_zone: str = "America/New_York"
     fiscal_year_start_month: int = Field(7, ge=1, le=12, description="First month of the fiscal year.")
+    catalog: str = Field(
+        "baltimore", description="Built-in measure catalog this city starts from (citystat/catalog/builtin)."
+    )
     agencies: list[str] = Field(default_factory=list, description="Known agencies; empty = accept any.")
     closed_statuses: list[str] = Field(default_factory=lambda: ["closed"])
     status_flags: dict[str, str] = Field(

@@ -48,6 +48,7 @@ CREATE TABLE compute_state (
     measure_id      VARCHAR NOT NULL,
     version         INTEGER NOT NULL,
     last_load_id    BIGINT NOT NULL,
+    scope           VARCHAR NOT NULL,            -- grains and dimensions computed (JSON); a change recomputes all
     computed_at     TIMESTAMP NOT NULL,
     PRIMARY KEY (measure_id, version)
 );

@@ -1,0 +1,1 @@
+"""Compile measures and run them on a backend (DuckDB by default, PostgreSQL, Spark)."""
