@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +16,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from citystat.catalog.load import Catalog, builtin_catalog_dir, load_catalog
+from citystat.catalog.model import GRAINS
 from citystat.errors import CitystatError
 from citystat.ingest import LoadResult, ingest_boundaries, ingest_demographics, ingest_requests, list_loads
 from citystat.ingest.files import ProgressFn
@@ -32,7 +34,9 @@ ingest_app = typer.Typer(help="Load source files into the warehouse.", no_args_i
 bench_app = typer.Typer(
     help="Benchmarks (ratios against a baseline measured in the same run).", no_args_is_help=True
 )
+catalog_app = typer.Typer(help="The measure catalog: list, show, review.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
+app.add_typer(catalog_app, name="catalog")
 app.add_typer(bench_app, name="bench")
 console = Console()
 err_console = Console(stderr=True)
@@ -324,6 +328,128 @@ def bench_ingest_cmd(
     console.print(table)
     if out is not None:
         out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+def read_catalog(profile: CityProfile) -> Catalog:
+    folder = State.settings.catalog_dir or builtin_catalog_dir(profile.catalog)
+    return load_catalog(folder)
+
+
+@catalog_app.command("list")
+def catalog_list_cmd() -> None:
+    """List the catalog's measures."""
+    with reported_errors(), open_city() as (_, profile):
+        catalog = read_catalog(profile)
+    table = Table(title=f"catalog {catalog.version}: {len(catalog.measures)} measures")
+    for column in ("id", "title", "agency", "type", "unit", "direction", "version"):
+        table.add_column(column)
+    for m in catalog.measures.values():
+        table.add_row(m.id, m.title, m.agency, m.measure_type or "", m.unit, m.direction, str(m.version))
+    console.print(table)
+
+
+@catalog_app.command("show")
+def catalog_show_cmd(measure_id: Annotated[str, typer.Argument(help="Measure id.")]) -> None:
+    """Print one measure's definition as JSON."""
+    with reported_errors(), open_city() as (_, profile):
+        measure = read_catalog(profile).get(measure_id)
+    console.print_json(measure.model_dump_json())
+
+
+@app.command("compute")
+def compute_cmd(
+    measure: Annotated[list[str] | None, typer.Option(help="Only these measure ids.")] = None,
+    since: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Also recompute periods from this date.")
+    ] = None,
+    full: Annotated[bool, typer.Option(help="Recompute every period, not just new loads.")] = False,
+) -> None:
+    """Compute the catalog's measures (only periods touched by new loads)."""
+    from citystat.engine.compute import compute_catalog
+
+    with reported_errors(), open_city() as (con, profile), progress_bar("computing") as progress:
+        result = compute_catalog(
+            con,
+            read_catalog(profile),
+            profile,
+            measure_ids=measure or (),
+            since=since.date() if since else None,
+            full=full,
+            progress=lambda _label, done, total: progress(done, total),
+        )
+    redefined = [m for m, what in result.definitions.items() if what == "redefined"]
+    console.print(
+        f"computed {result.measures - result.up_to_date} measure(s) in {result.scans} scan(s) on "
+        f"{result.engine}: {result.values_written:,} values written; {result.up_to_date} up to date"
+        + (f"; new version: {', '.join(redefined)}" if redefined else ""),
+        highlight=False,
+    )
+
+
+@app.command("query")
+def query_cmd(
+    measure_id: Annotated[str, typer.Argument(help="Measure id.")],
+    by: Annotated[str, typer.Option("--by", help="Dimension, e.g. neighborhood (default: citywide).")] = "",
+    period: Annotated[str, typer.Option(help="Grain: week, month, fiscal_quarter, fiscal_year...")] = "month",
+    start: Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"])] = None,
+    end: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"])] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv, json or parquet.")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    all_versions: Annotated[bool, typer.Option(help="Every stored version, not the one in force.")] = False,
+) -> None:
+    """Print a measure's values by period (and dimension)."""
+    from citystat.engine.query import VALUE_COLUMNS, QueryError, query_series
+    from citystat.export import export_rows
+
+    with reported_errors():
+        if period not in GRAINS:
+            raise QueryError(f"unknown period {period!r}; choose one of {', '.join(GRAINS)}")
+        if fmt not in ("table", "csv", "json", "parquet"):
+            raise QueryError(f"unknown format {fmt!r}; choose table, csv, json or parquet")
+        if fmt == "parquet" and output is None:
+            raise QueryError("--format parquet needs --output FILE")
+        with open_city() as (con, _):
+            series = query_series(
+                con,
+                measure_id,
+                grain=period,
+                dimension=by,
+                start=start.date() if start else None,
+                end=end.date() if end else None,
+                all_versions=all_versions,
+            )
+    for brk in series.breaks:
+        err_console.print(
+            f"series break: version {brk.version} applies from {brk.effective_from} ({brk.title})",
+            highlight=False,
+        )
+    if fmt != "table":
+        text = export_rows(series.rows, VALUE_COLUMNS, fmt, output)  # type: ignore[arg-type]
+        if text is not None:
+            typer.echo(text, nl=False)
+        return
+    table = Table(title=f"{measure_id} by {period}" + (f" and {by}" if by else ""))
+    shown = [
+        "period_label",
+        *(["dimension_value"] if by else []),
+        "value",
+        "numerator",
+        "denominator",
+        "version",
+    ]
+    for column in shown:
+        table.add_column(column, justify="left" if column in ("period_label", "dimension_value") else "right")
+    for row in series.rows:
+        table.add_row(*(format_cell(row[c]) for c in shown))
+    console.print(table)
+
+
+def format_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    return str(value)
 
 
 if __name__ == "__main__":

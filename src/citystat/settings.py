@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     quarantine_value_chars: int = Field(
         500, description="Raw values stored in the quarantine table are cut to this many characters."
     )
+    catalog_dir: Path | None = Field(
+        None,
+        description="Folder of measure YAML files; unset = the built-in catalog named by the city profile.",
+    )
 
     @model_validator(mode="after")
     def refuse_placeholder_secret(self) -> Settings:
