@@ -88,16 +88,17 @@ def build_filter(table: ir.Table, where: Filter, columns: Columns) -> list[ir.Bo
         conditions.append(t.method_received.isin(where.methods))
     if where.statuses:
         conditions.append(t.status.lower().isin([s.lower() for s in where.statuses]))
-    closed = t[columns.closed]
-    due = t[columns.due]
     if where.closed is not None:
+        closed = t[columns.closed]
         conditions.append(closed.notnull() if where.closed else closed.isnull())
     if where.closed_within_hours is not None:
         limit = where.closed_within_hours * 3600.0
-        conditions.append(closed.notnull() & (duration_seconds(t, columns) <= limit))
+        conditions.append(t[columns.closed].notnull() & (duration_seconds(t, columns) <= limit))
     if where.has_due is not None:
+        due = t[columns.due]
         conditions.append(due.notnull() if where.has_due else due.isnull())
     if where.closed_by_due is not None:
+        closed, due = t[columns.closed], t[columns.due]
         on_time = closed.notnull() & (closed <= due)
         conditions.append(due.notnull() & (on_time if where.closed_by_due else ~on_time))
     if where.in_city:
