@@ -120,3 +120,19 @@ def test_bench_ingest_reports_both_steps_on_the_same_rows(tmp_path) -> None:
     assert baseline["ratio_to_baseline"] == 1.0
     assert citystat["ratio_to_baseline"] == pytest.approx(citystat["seconds"] / baseline["seconds"])
     assert report["citystat_rows_loaded"] + report["citystat_rows_quarantined"] <= 2000
+
+
+def test_the_demo_computes_its_catalog(demo) -> None:
+    path, _ = demo
+    con = connect(path, read_only=True)
+    by_month = con.execute(
+        "SELECT period_start, value FROM measure_values WHERE measure_id = 'city-requests'"
+        " AND grain = 'month' AND dimension = '' ORDER BY 1"
+    ).fetchall()
+    direct = con.execute(
+        "SELECT date_trunc('month', created_at)::DATE, count(*)::DOUBLE FROM service_requests"
+        " WHERE status_flag IS DISTINCT FROM 'duplicate' GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    assert by_month == direct and len(direct) >= 36
+    measures = con.execute("SELECT count(DISTINCT measure_id) FROM measure_values").fetchone()
+    assert measures is not None and measures[0] >= 30

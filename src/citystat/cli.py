@@ -285,6 +285,11 @@ def demo_cmd(
         )
     for result in build.loads:
         print_result(result)
+    if build.computed is not None:
+        console.print(
+            f"computed {build.computed.measures} measures: {build.computed.values_written:,} values",
+            highlight=False,
+        )
     console.print(f"[green]synthetic demo city ready[/] in {build.warehouse}", highlight=False)
 
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from citystat.catalog.load import builtin_catalog_dir, load_catalog
 from citystat.demo.generate import DemoCity, generate_city
+from citystat.engine.compute import ComputeResult, compute_catalog
 from citystat.errors import ConfigError
 from citystat.ingest import LoadResult, ingest_boundaries, ingest_demographics, ingest_requests
 from citystat.ingest.files import ProgressFn
@@ -29,6 +31,7 @@ class DemoBuild:
     city: DemoCity
     loads: list[LoadResult]
     warehouse: Path
+    computed: ComputeResult | None = None
 
 
 def check_replaceable(warehouse: Path, replace: bool) -> None:
@@ -59,8 +62,13 @@ def build_demo(
     replace: bool = False,
     spatial: SpatialEngine = "auto",
     progress: ProgressFn | None = None,
+    compute: bool = True,
 ) -> DemoBuild:
-    """Generate the synthetic city into ``data_dir`` and (re)build ``warehouse`` from it."""
+    """Generate the synthetic city into ``data_dir`` and (re)build ``warehouse`` from it.
+
+    With ``compute`` the city profile's built-in measure catalog is computed too, so the
+    dashboard has numbers to show.
+    """
     check_replaceable(warehouse, replace)
     city = generate_city(data_dir, rows=rows, seed=seed, end=end, progress=progress)
     building = warehouse.with_name(warehouse.name + ".building")
@@ -68,6 +76,7 @@ def build_demo(
         leftover.unlink(missing_ok=True)
     con = open_warehouse(building)
     loads: list[LoadResult] = []
+    computed = None
     try:
         profile = resolve_profile(con, DEMO_PROFILE)
         for layer in LAYER_ORDER:
@@ -81,9 +90,12 @@ def build_demo(
         loads += ingest_requests(
             con, [city.requests_csv], profile=profile, spatial=spatial, progress=progress
         )
+        if compute:
+            catalog = load_catalog(builtin_catalog_dir(profile.catalog))
+            computed = compute_catalog(con, catalog, profile)
         con.execute("CHECKPOINT")
     finally:
         con.close()
     Path(str(warehouse) + ".wal").unlink(missing_ok=True)
     os.replace(building, warehouse)
-    return DemoBuild(city=city, loads=loads, warehouse=warehouse)
+    return DemoBuild(city=city, loads=loads, warehouse=warehouse, computed=computed)
