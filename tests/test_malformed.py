@@ -9,7 +9,7 @@ import pytest
 
 from citystat.errors import IngestError
 from citystat.ingest import ingest_requests
-from tests.conftest import REAL, SAMPLE_2019, table_snapshot
+from tests.conftest import OPEN311_TSV, REAL, SAMPLE_2018, SAMPLE_2019, table_snapshot
 
 
 def real_rows(n: int) -> tuple[list[str], list[list[str]]]:
@@ -111,3 +111,105 @@ def test_empty_and_binary_files_are_refused(baltimore_warehouse, tmp_path) -> No
     missing = tmp_path / "nope.csv"
     with pytest.raises(IngestError, match="no such file"):
         ingest_requests(con, [missing], profile=profile)
+
+
+SIX_CITY_MAPPING = (
+    "name: six-cities\n"
+    'delimiter: "\\t"\n'
+    "columns:\n"
+    "  request_id: service_request_id\n  service_code: service_code\n  service_name: service_name\n"
+    "  status: status\n  created_at: requested_datetime\n  status_at: updated_datetime\n"
+    "  address: address\n  lat: lat\n  lon: long\n"
+    "timestamps:\n  - {format: iso8601, zone: iso8601}\n"
+)
+
+
+@pytest.mark.parametrize("field_limit", [None, 2_000])
+def test_unbalanced_quote_does_not_swallow_the_rest_of_the_file(
+    warehouse, real, tmp_path, monkeypatch, field_limit
+) -> None:
+    """The six-city TSV has no quote characters at all, so one stray quote used to run to end of file.
+
+    With a small parser field limit the run-on field hits the limit (a CSV error) part way: same result.
+    """
+    from citystat.ingest import files
+    from citystat.warehouse import resolve_profile
+
+    if field_limit is not None:
+        monkeypatch.setattr(files, "CSV_HARD_FIELD_LIMIT", field_limit)
+
+    lines = OPEN311_TSV.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split("\t")
+    rows = [line.rstrip("\n").split("\t") for line in lines[1:]]
+    assert len(rows) == 701 and not any('"' in line for line in lines)
+    address = header.index("address")
+    lines[100] = lines[100].replace("\t" + rows[99][address], '\t"' + rows[99][address], 1)  # row 100
+    lines[600] = lines[600].rstrip("\n") + "\textra\n"  # row 600: 11 columns
+    path = tmp_path / "stray-quote.tsv"
+    path.write_text("".join(lines), encoding="utf-8")
+    mapping = tmp_path / "six-cities.yaml"
+    mapping.write_text(SIX_CITY_MAPPING)
+    profile = resolve_profile(warehouse, "open311")
+
+    (result,) = ingest_requests(warehouse, [path], profile=profile, fmt="csv", mapping_file=mapping)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (701, 699, 2)
+    quarantined = warehouse.execute(
+        "SELECT row_number, line_number, column_name, raw_value, reason FROM quarantine ORDER BY row_number"
+    ).fetchall()
+    assert quarantined == [
+        (
+            100,
+            101,
+            "address",
+            lines[100].rstrip("\n"),
+            "unbalanced quote: a quoted field is not closed on its line",
+        ),
+        (
+            600,
+            601,
+            None,
+            lines[600].rstrip("\n").replace("\t", ","),
+            "wrong number of columns: 11 instead of 10",
+        ),
+    ]
+    id_column = header.index("service_request_id")
+    expected = {r[id_column]: n for n, r in enumerate(rows, start=1) if n not in (100, 600)}
+    stored = dict(warehouse.execute("SELECT request_id, source_row FROM service_requests").fetchall())
+    assert stored == expected
+
+
+def test_unclosed_quote_in_the_last_column_and_a_real_multiline_field(baltimore_warehouse, tmp_path) -> None:
+    con, profile = baltimore_warehouse
+    lines = SAMPLE_2018.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert len(lines) == 501
+    assert lines[10].endswith(')"\n')
+    lines[10] = lines[10][: -len('"\n')] + "\n"  # row 10: the GeoLocation value never closes
+    assert '"5700 THE ALAMEDA, Baltimore City, 21239"' not in lines[20]
+    old_address = lines[20].split('"')[1]
+    lines[20] = lines[20].replace(old_address, old_address.replace(", ", ",\n", 1), 1)  # row 20 spans 2 lines
+    lines[30] = lines[30].replace(",", ",,", 1)  # row 30 (physical line 32): 24 columns
+    path = tmp_path / "quotes-2018.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+
+    (result,) = ingest_requests(con, [path], profile=profile)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (500, 498, 2)
+    quarantined = con.execute(
+        "SELECT row_number, line_number, column_name, reason FROM quarantine WHERE action = 'rejected'"
+        " ORDER BY row_number"
+    ).fetchall()
+    assert quarantined == [
+        (10, 11, "geolocation", "unbalanced quote: a quoted field is not closed on its line"),
+        (30, 32, None, "wrong number of columns: 24 instead of 23"),
+    ]
+    # Row 11, which the open quote used to swallow, loads with its own row number.
+    row_11_id = lines[11].split(",")[2]
+    assert con.execute(
+        "SELECT source_row FROM service_requests WHERE request_id = ?", [row_11_id]
+    ).fetchone() == (11,)
+    row_20_id = lines[20].split(",")[2]
+    assert con.execute(
+        "SELECT address, source_row FROM service_requests WHERE request_id = ?", [row_20_id]
+    ).fetchone() == (
+        old_address.replace(", ", ",\n", 1),
+        20,
+    )
