@@ -186,7 +186,8 @@ def _merge(con: duckdb.DuckDBPyConnection, load_id: int) -> Counter[str]:
         " SELECT s.request_id, e.first_load_id,"
         "  CASE WHEN e.request_id IS NULL THEN 'new'"
         "       WHEN e.content_hash = s.content_hash THEN 'unchanged'"
-        "       WHEN s.status_at IS NULL OR e.status_at IS NULL OR s.status_at >= e.status_at THEN 'updated'"
+        "       WHEN s.status_utc IS NULL OR e.status_utc IS NULL OR s.status_utc >= e.status_utc"
+        "       THEN 'updated'"
         "       ELSE 'stale' END AS action"
         " FROM _stage s LEFT JOIN service_requests e ON e.request_id = s.request_id"
     )
