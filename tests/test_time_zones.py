@@ -170,3 +170,54 @@ def downgrade_to_schema_1(con: duckdb.DuckDBPyConnection) -> None:
     for column in ("created_utc", "status_utc", "due_utc", "closed_utc"):
         con.execute(f"ALTER TABLE service_requests DROP COLUMN {column}")
     con.execute("DELETE FROM schema_migrations WHERE version = 2")
+
+
+def test_a_date_without_a_time_is_local_midnight_not_an_offset(warehouse, real, tmp_path) -> None:
+    """'2019-11-01' ends in '-01' but carries no offset: it is midnight in Baltimore (04:00 UTC, EDT)."""
+    from citystat.ingest.validate import ISO_OFFSET
+    from citystat.warehouse import resolve_profile
+    from tests.conftest import OPEN311_TSV
+    from tests.test_malformed import SIX_CITY_MAPPING
+
+    matches = {
+        value: warehouse.execute("SELECT regexp_matches(?, ?)", [value, ISO_OFFSET]).fetchone()[0]
+        for value in (
+            "2019-11-01",
+            "2019-11-01T10:00",
+            "2019-11-01T10:00:00Z",
+            "2019-11-01 10:00:00+0530",
+            "2019-11-01T10:00:00.123-04:00",
+            "2019-11-14T18:29:17-05",
+        )
+    }
+    assert matches == {
+        "2019-11-01": False,
+        "2019-11-01T10:00": False,
+        "2019-11-01T10:00:00Z": True,
+        "2019-11-01 10:00:00+0530": True,
+        "2019-11-01T10:00:00.123-04:00": True,
+        "2019-11-14T18:29:17-05": True,
+    }
+    lines = OPEN311_TSV.read_text(encoding="utf-8").splitlines(keepends=True)[:4]
+    header = lines[0].rstrip("\n").split("\t")
+    created = header.index("requested_datetime")
+    rows = [line.rstrip("\n").split("\t") for line in lines[1:]]
+    rows[0][created] = "2019-11-01"
+    rows[2][created] = rows[1][created].removesuffix(":00")  # an hour-only offset, '-05'
+    path = tmp_path / "dates.tsv"
+    path.write_text("\n".join("\t".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    mapping = tmp_path / "six-cities.yaml"
+    mapping.write_text(SIX_CITY_MAPPING)
+    profile = resolve_profile(warehouse, "baltimore")
+    (result,) = ingest_requests(warehouse, [path], profile=profile, fmt="csv", mapping_file=mapping)
+    assert result.rows_quarantined == 0
+    stored = warehouse.execute(
+        "SELECT source_row, created_at::VARCHAR, created_utc::VARCHAR FROM service_requests ORDER BY 1"
+    ).fetchall()
+    # Rows 2 and 3: 2019-11-13T15:39:57-05:00 is 20:39:57 UTC and 15:39:57 in Baltimore (EST).
+    assert rows[1][created] == "2019-11-13T15:39:57-05:00"
+    assert stored == [
+        (1, "2019-11-01 00:00:00", "2019-11-01 04:00:00"),
+        (2, "2019-11-13 15:39:57", "2019-11-13 20:39:57"),
+        (3, "2019-11-13 15:39:57", "2019-11-13 20:39:57"),
+    ]

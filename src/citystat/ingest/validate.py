@@ -19,7 +19,8 @@ from citystat.profiles import CANONICAL_FIELDS, TIMESTAMP_FIELDS, CityProfile, S
 TEXT_FIELDS = tuple(f for f in CANONICAL_FIELDS if f not in (*TIMESTAMP_FIELDS, "status", "lat", "lon"))
 # The fields that make up a request's content: two rows with equal hashes say the same thing.
 HASHED_FIELDS = (*CANONICAL_FIELDS, *INSTANT_FIELDS, "status_flag", "open311_status")
-ISO_OFFSET = "(Z|[+-][0-9][0-9](:?[0-9][0-9])?)$"
+# An ISO 8601 UTC offset, recognised only after a time of day ('2019-11-01' ends in '-01', not an offset).
+ISO_OFFSET = r"[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
 STATUS_SUFFIX = r"^(.*?)\s*\(([^()]*)\)\s*$"
 
 
