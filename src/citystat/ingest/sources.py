@@ -150,7 +150,7 @@ def stage_json(
     """Read an Open311 GeoReport v2 ``requests.json`` (a bare array of objects) into ``_raw``."""
     records = _load_json_array(path)
     keys: set[str] = set()
-    for record in records[:1000]:
+    for record in records:  # every record: a key may first appear anywhere in the file
         if isinstance(record, dict):
             keys.update(record)
     source_columns = resolve_columns(mapping, sorted(keys), path)
