@@ -159,3 +159,33 @@ def test_error_mid_load_rolls_back(baltimore_warehouse, monkeypatch) -> None:
     with pytest.raises(RuntimeError, match="disk full"):
         ingest_requests(con, [SAMPLE_2019], profile=profile)
     assert table_snapshot(con) == before
+
+
+def test_a_missing_status_date_does_not_overwrite_a_dated_row(baltimore_warehouse, tmp_path) -> None:
+    """No status date counts as older than any date; two undated versions: the later load wins."""
+    con, profile = baltimore_warehouse
+    request = "19-00711544"  # 'New', status date 10/21/2019 11:49:45 AM in the real extract
+    undated_new = rewrite_2019(tmp_path, "undated-new.csv", {request: {"StatusDate": ""}})
+    undated_open = rewrite_2019(
+        tmp_path, "undated-open.csv", {request: {"StatusDate": "", "SRStatus": "Open"}}
+    )
+    closed = {
+        "SRStatus": "Closed",
+        "StatusDate": "10/22/2019 09:00:00 AM",
+        "CloseDate": "10/22/2019 09:00:00 AM",
+    }
+    dated_closed = rewrite_2019(tmp_path, "dated-closed.csv", {request: closed})
+    undated_pending = rewrite_2019(
+        tmp_path, "undated-pending.csv", {request: {"StatusDate": "", "SRStatus": "Pending"}}
+    )
+
+    def load(path: Path) -> tuple[int, int, int, str]:
+        (result,) = ingest_requests(con, [path], profile=profile)
+        row = con.execute("SELECT status FROM service_requests WHERE request_id = ?", [request]).fetchone()
+        assert row is not None
+        return result.rows_loaded, result.rows_updated, result.rows_stale, row[0]
+
+    assert load(undated_new) == (3000, 0, 0, "New")
+    assert load(undated_open) == (0, 1, 0, "Open")  # both undated: the newer load wins
+    assert load(dated_closed) == (0, 1, 0, "Closed")  # a date beats no date
+    assert load(undated_pending) == (0, 0, 1, "Closed")  # no date never beats a date

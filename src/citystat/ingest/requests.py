@@ -180,14 +180,18 @@ def _fetch_outside_city(con: duckdb.DuckDBPyConnection, columns: dict[str, str])
 
 
 def _merge(con: duckdb.DuckDBPyConnection, load_id: int) -> Counter[str]:
-    """Merge ``_stage`` into ``service_requests``; return counts per action."""
+    """Merge ``_stage`` into ``service_requests``; return counts per action.
+
+    A row replaces the stored version when its status date is as new or newer. A missing status date
+    counts as older than any date: it replaces only a stored row that has none either.
+    """
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _merge AS"
         " SELECT s.request_id, e.first_load_id,"
         "  CASE WHEN e.request_id IS NULL THEN 'new'"
         "       WHEN e.content_hash = s.content_hash THEN 'unchanged'"
-        "       WHEN s.status_utc IS NULL OR e.status_utc IS NULL OR s.status_utc >= e.status_utc"
-        "       THEN 'updated'"
+        "       WHEN e.status_utc IS NULL THEN 'updated'"
+        "       WHEN s.status_utc >= e.status_utc THEN 'updated'"
         "       ELSE 'stale' END AS action"
         " FROM _stage s LEFT JOIN service_requests e ON e.request_id = s.request_id"
     )
