@@ -61,6 +61,16 @@ def _moe_partner(column: str, columns: list[str]) -> str | None:
     return None
 
 
+def latest_load(con: duckdb.DuckDBPyConnection, layer: str, file_name: str) -> int | None:
+    """The load whose rows ``layer`` now holds for files named ``file_name`` (a load replaces them)."""
+    row = con.execute(
+        "SELECT max(load_id) FROM demographics"
+        " WHERE layer = ? AND regexp_replace(source_file, '^.*/', '') = ?",
+        [layer, file_name],
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
 def ingest_demographics(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -79,9 +89,9 @@ def ingest_demographics(
         kind="demographics", source=str(path), format=path.suffix.lstrip("."), detail=f"{layer}:{key}"
     )
     previous = find_previous_load(con, "demographics", info.sha256, result.detail)
-    if previous is not None and not force:
+    if previous is not None and previous == latest_load(con, layer, path.name) and not force:
         result.skipped_as_load = previous
-        result.notes.append(f"same file already loaded as load {previous}; nothing changed")
+        result.notes.append(f"layer {layer} already holds this file (load {previous}); nothing changed")
         return result
     records = _read_records(path)
     if not records:
