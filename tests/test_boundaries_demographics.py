@@ -176,3 +176,16 @@ def test_reloading_an_earlier_version_of_a_file_restores_it(real, warehouse, bal
     assert first.load_id is not None and second.load_id is not None
     again = ingest_demographics(warehouse, original, layer="csa", key="CSA", profile=baltimore)
     assert again.skipped_as_load == third.load_id  # now it is the latest load: nothing to do
+
+
+def test_force_reload_does_not_repeat_quarantine_rows(real, warehouse, baltimore, tmp_path) -> None:
+    original = real / "baltimore-demographics" / "nhp2017_csa_indicators.csv"
+    lines = original.read_text(encoding="utf-8").splitlines(keepends=True)
+    path = tmp_path / "repeated-area.csv"
+    path.write_text("".join([*lines, lines[1]]), encoding="utf-8")  # the first CSA again, as row 57
+    for force in (False, True):
+        result = ingest_demographics(warehouse, path, layer="csa", key="CSA", profile=baltimore, force=force)
+        assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (57, 56, 1)
+        assert warehouse.execute("SELECT row_number, reason FROM quarantine").fetchall() == [
+            (57, "duplicate area key (first in row 1)")
+        ]

@@ -18,6 +18,7 @@ from citystat.ingest.files import describe_file, printable
 from citystat.ingest.loadlog import (
     LoadResult,
     QuarantineRow,
+    clear_quarantine,
     find_previous_load,
     next_load_id,
     record_load,
@@ -165,6 +166,7 @@ def ingest_demographics(
             " source_file, load_id FROM _demo_batch"
         )
         con.unregister("_demo_batch")
+        clear_quarantine(con, result.source)
         record_quarantine(con, result.load_id, result.source, problems)
         record_load(con, result, info, started)
     result.notes.append(f"{len(values)} variable(s) for {len(seen)} area(s)")
