@@ -213,3 +213,36 @@ def test_unclosed_quote_in_the_last_column_and_a_real_multiline_field(baltimore_
         old_address.replace(", ", ",\n", 1),
         20,
     )
+
+
+def test_duplicate_header_names_are_refused(baltimore_warehouse, tmp_path) -> None:
+    """Which of two 'Agency' columns would feed the field? Neither: the file is refused, naming them."""
+    con, profile = baltimore_warehouse
+    header, rows = real_rows(20)
+    assert (header[11], header[13]) == ("LastActivity", "Outcome")
+    header[11] = "SRStatus"  # the same name twice
+    header[13] = "AGENCY"  # the same as 'Agency' to a case-insensitive layout
+    path = tmp_path / "duplicate-headers.csv"
+    path.write_bytes(encode(header, rows))
+    before = table_snapshot(con)
+    with pytest.raises(IngestError) as error:
+        ingest_requests(con, [path], profile=profile)
+    assert str(error.value) == (
+        f"{path}: duplicate column names in the header: SRStatus (columns 7 and 12),"
+        " Agency/AGENCY (columns 11 and 14)"
+    )
+    assert table_snapshot(con) == before
+
+
+def test_duplicate_header_names_in_demographics_are_refused(real, warehouse, baltimore, tmp_path) -> None:
+    from citystat.ingest import ingest_demographics
+
+    original = real / "baltimore-demographics" / "nhp2017_csa_indicators.csv"
+    text = original.read_text(encoding="utf-8")
+    assert text.startswith("CSA,NHPLink,Population,PercentUnder18,")
+    path = tmp_path / "nhp.csv"
+    path.write_text(text.replace("PercentUnder18,", "Population,", 1), encoding="utf-8")
+    with pytest.raises(IngestError) as error:
+        ingest_demographics(warehouse, path, layer="csa", key="CSA", profile=baltimore)
+    assert str(error.value) == f"{path}: duplicate column names in the header: Population (columns 3 and 4)"
+    assert warehouse.execute("SELECT count(*) FROM demographics").fetchone() == (0,)

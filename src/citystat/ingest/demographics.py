@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from citystat.errors import IngestError
 from citystat.ingest.boundaries import read_feature_collection
-from citystat.ingest.files import describe_file, printable
+from citystat.ingest.files import check_unique_header, describe_file, printable
 from citystat.ingest.loadlog import (
     LoadResult,
     QuarantineRow,
@@ -49,7 +49,10 @@ def _read_records(path: Path) -> list[dict[str, Any]]:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise IngestError(f"{path}: not UTF-8 text: {exc}") from exc
-    return list(csv.DictReader(io.StringIO(text, newline="")))
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = next(rows, [])
+    check_unique_header(header, path, fold_case=False)
+    return [dict(zip(header, row, strict=False)) for row in rows if row]
 
 
 def _moe_partner(column: str, columns: list[str]) -> str | None:

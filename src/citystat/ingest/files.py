@@ -250,6 +250,23 @@ def unbalanced_quote(row_number: int, line_number: int, line: str, rows: _CsvRow
     )
 
 
+def check_unique_header(header: list[str], path: Path, *, fold_case: bool) -> None:
+    """Refuse a header that names a column twice (unnamed columns aside): which one would be read?"""
+    positions: dict[str, list[int]] = {}
+    for position, name in enumerate(header, start=1):
+        key = name.strip().lower() if fold_case else name
+        if key.strip():
+            positions.setdefault(key, []).append(position)
+    repeated = [
+        f"{'/'.join(dict.fromkeys(header[i - 1] for i in found))}"
+        f" (columns {', '.join(map(str, found[:-1]))} and {found[-1]})"
+        for found in positions.values()
+        if len(found) > 1
+    ]
+    if repeated:
+        raise IngestError(f"{path}: duplicate column names in the header: {', '.join(repeated)}")
+
+
 def check_row(
     fields: list[str], header: list[str], width: int, max_field_chars: int
 ) -> tuple[str | None, str | None, str] | None:

@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from citystat.errors import IngestError
-from citystat.ingest.files import ProgressFn, RowProblem, printable, read_csv
+from citystat.ingest.files import ProgressFn, RowProblem, check_unique_header, printable, read_csv
 from citystat.ingest.loadlog import QuarantineRow
 from citystat.profiles import CANONICAL_FIELDS, SourceMapping
 
@@ -92,6 +92,7 @@ def stage_csv(
     header, rows = read_csv(
         path, delimiter=mapping.delimiter, max_field_chars=max_field_chars, progress=progress
     )
+    check_unique_header(header, path, fold_case=mapping.case_insensitive_headers)
     source_columns = resolve_columns(mapping, header, path)
     positions = {canonical: header.index(column) for canonical, column in source_columns.items()}
     pick = operator.itemgetter(*positions.values())
