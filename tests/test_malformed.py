@@ -246,3 +246,38 @@ def test_duplicate_header_names_in_demographics_are_refused(real, warehouse, bal
         ingest_demographics(warehouse, path, layer="csa", key="CSA", profile=baltimore)
     assert str(error.value) == f"{path}: duplicate column names in the header: Population (columns 3 and 4)"
     assert warehouse.execute("SELECT count(*) FROM demographics").fetchone() == (0,)
+
+
+def test_ignored_columns_are_not_read_or_checked(baltimore_warehouse, tmp_path) -> None:
+    """baltimore-csv ignores LastActivity, LastActivityDate, Outcome, PolicePost and GeoLocation."""
+    con, profile = baltimore_warehouse
+    header, rows = real_rows(10)
+    col = {name: i for i, name in enumerate(header)}
+    header[col["LastActivityDate"]] = "Outcome"  # two 'Outcome' columns: both ignored, so no clash
+    rows[1][col["LastActivity"]] = "x" * 100_000  # row 2: an oversized value nobody reads
+    rows[3][col["GeoLocation"]] = "(39.3, -76.6) marker"  # row 4: bytes that are not UTF-8, below
+    rows[5][col["Address"]] = "x" * 100_000  # row 6: an oversized value that is read
+    data = encode(header, rows).replace(b"-76.6) marker", b"-76.6) \xff\xfe", 1)
+    path = tmp_path / "ignored.csv"
+    path.write_bytes(data)
+    (result,) = ingest_requests(con, [path], profile=profile)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (10, 9, 1)
+    assert con.execute(
+        "SELECT row_number, column_name, reason FROM quarantine WHERE action = 'rejected'"
+    ).fetchall() == [(6, "Address", "field too long: 100,000 characters (limit 65,536)")]
+
+
+def test_an_ignored_column_is_never_mapped(warehouse, real, tmp_path) -> None:
+    """address: [address, city] with address ignored: the city column feeds the field."""
+    from citystat.warehouse import resolve_profile
+
+    mapping = tmp_path / "six-cities.yaml"
+    mapping.write_text(
+        SIX_CITY_MAPPING.replace("address: address", "address: [address, city]")
+        + "ignore_columns: [ADDRESS]\n"
+    )
+    profile = resolve_profile(warehouse, "open311")
+    ingest_requests(warehouse, [OPEN311_TSV], profile=profile, fmt="csv", mapping_file=mapping)
+    with OPEN311_TSV.open(newline="") as handle:
+        expected = {r["service_request_id"]: r["city"] for r in csv.DictReader(handle, delimiter="\t")}
+    assert dict(warehouse.execute("SELECT request_id, address FROM service_requests").fetchall()) == expected

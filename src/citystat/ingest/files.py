@@ -130,9 +130,13 @@ def read_csv(
     *,
     delimiter: str = ",",
     max_field_chars: int,
+    is_ignored: Callable[[str], bool] | None = None,
     progress: ProgressFn | None = None,
 ) -> tuple[list[str], Iterator[CsvRow | RowProblem]]:
-    """Return the header and an iterator of good rows and row problems, in file order."""
+    """Return the header and an iterator of good rows and row problems, in file order.
+
+    Values of columns for which ``is_ignored(name)`` holds are not checked (nobody reads them).
+    """
     encoding = _sniff_bom(path)
     csv.field_size_limit(CSV_HARD_FIELD_LIMIT)
     counter = _CountingReader(path.open("rb"))
@@ -152,7 +156,8 @@ def read_csv(
     if any(_SURROGATE.search(h) for h in header):
         text.close()
         raise IngestError(f"{path}: header line is not valid UTF-8")
-    rows = _CsvRows(source, reader, header, delimiter, max_field_chars)
+    unchecked = frozenset(i for i, name in enumerate(header) if is_ignored is not None and is_ignored(name))
+    rows = _CsvRows(source, reader, header, delimiter, max_field_chars, unchecked)
     total = path.stat().st_size
     return header, _iterate_rows(rows, text, counter, total, progress)
 
@@ -166,6 +171,7 @@ class _CsvRows:
     header: list[str]
     delimiter: str
     max_field_chars: int
+    unchecked: frozenset[int]  # positions of ignored columns
 
     def restart_after_first_line(self) -> None:
         """Read the current record's lines again, but its first, with a fresh parser."""
@@ -208,7 +214,7 @@ def _iterate_rows(
                 yield unbalanced_quote(row_number, start_line, source.taken[0], rows)
                 rows.restart_after_first_line()
                 continue
-            problem = check_row(fields, rows.header, width, rows.max_field_chars)
+            problem = check_row(fields, rows.header, width, rows.max_field_chars, rows.unchecked)
             if problem is None:
                 yield CsvRow(row_number, start_line, fields)
             else:
@@ -250,12 +256,14 @@ def unbalanced_quote(row_number: int, line_number: int, line: str, rows: _CsvRow
     )
 
 
-def check_unique_header(header: list[str], path: Path, *, fold_case: bool) -> None:
-    """Refuse a header that names a column twice (unnamed columns aside): which one would be read?"""
+def check_unique_header(
+    header: list[str], path: Path, *, fold_case: bool, is_ignored: Callable[[str], bool] | None = None
+) -> None:
+    """Refuse a header that names a column twice (unnamed and ignored columns aside): which is read?"""
     positions: dict[str, list[int]] = {}
     for position, name in enumerate(header, start=1):
         key = name.strip().lower() if fold_case else name
-        if key.strip():
+        if key.strip() and not (is_ignored is not None and is_ignored(name)):
             positions.setdefault(key, []).append(position)
     repeated = [
         f"{'/'.join(dict.fromkeys(header[i - 1] for i in found))}"
@@ -268,18 +276,25 @@ def check_unique_header(header: list[str], path: Path, *, fold_case: bool) -> No
 
 
 def check_row(
-    fields: list[str], header: list[str], width: int, max_field_chars: int
+    fields: list[str],
+    header: list[str],
+    width: int,
+    max_field_chars: int,
+    unchecked: frozenset[int] = frozenset(),
 ) -> tuple[str | None, str | None, str] | None:
-    """Return (column, raw value, reason) for a structurally bad row, else None (fast path first)."""
+    """Return (column, raw value, reason) for a structurally bad row, else None (fast path first).
+
+    Values at the ``unchecked`` positions (ignored columns) may be too long or not UTF-8.
+    """
     if len(fields) != width:
         return None, ",".join(fields), f"wrong number of columns: {len(fields)} instead of {width}"
     if max(map(len, fields)) > max_field_chars:
-        for name, value in zip(header, fields, strict=True):
-            if len(value) > max_field_chars:
+        for position, (name, value) in enumerate(zip(header, fields, strict=True)):
+            if len(value) > max_field_chars and position not in unchecked:
                 return name, value, f"field too long: {len(value):,} characters (limit {max_field_chars:,})"
     if not "".join(fields).isascii():
-        for name, value in zip(header, fields, strict=True):
-            if _SURROGATE.search(value):
+        for position, (name, value) in enumerate(zip(header, fields, strict=True)):
+            if _SURROGATE.search(value) and position not in unchecked:
                 return name, value, "invalid UTF-8 bytes"
     return None
 

@@ -92,7 +92,11 @@ class SourceMapping(BaseModel):
         description="Canonical fields whose source column must exist in the header.",
     )
     case_insensitive_headers: bool = True
-    ignore_columns: list[str] = Field(default_factory=list)
+    ignore_columns: list[str] = Field(
+        default_factory=list,
+        description="Source columns never read: not mapped, not compared for duplicate names, and a bad"
+        " value in them (too long, not UTF-8) does not reject the row.",
+    )
     timestamps: list[TimestampFormat] = Field(
         default_factory=lambda: [TimestampFormat(format="iso8601", zone="iso8601")]
     )
@@ -129,6 +133,12 @@ class SourceMapping(BaseModel):
         if unknown:
             raise ValueError(f"unknown canonical field(s) {', '.join(unknown)}")
         return value
+
+    def is_ignored(self, column: str) -> bool:
+        """True for a source column listed in ``ignore_columns``: never read, mapped or checked."""
+        if self.case_insensitive_headers:
+            return column.strip().lower() in {name.strip().lower() for name in self.ignore_columns}
+        return column in self.ignore_columns
 
     def source_column(self, canonical: str, header: list[str]) -> str | None:
         """Return the header column that feeds ``canonical``, or None when absent."""
