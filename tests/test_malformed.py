@@ -281,3 +281,33 @@ def test_an_ignored_column_is_never_mapped(warehouse, real, tmp_path) -> None:
     with OPEN311_TSV.open(newline="") as handle:
         expected = {r["service_request_id"]: r["city"] for r in csv.DictReader(handle, delimiter="\t")}
     assert dict(warehouse.execute("SELECT request_id, address FROM service_requests").fetchall()) == expected
+
+
+def test_the_newer_copy_of_a_request_in_one_file_wins(baltimore_warehouse, tmp_path) -> None:
+    con, profile = baltimore_warehouse
+    header, rows = real_rows(10)
+    col = {name: i for i, name in enumerate(header)}
+    # Row 2 of the extract: 19-00711544, 'New', status date 10/21/2019 11:49:45 AM.
+    assert (rows[1][col["ServiceRequestNum"]], rows[1][col["StatusDate"]]) == (
+        "19-00711544",
+        "10/21/2019 11:49:45 AM",
+    )
+    newer = list(rows[1])
+    newer[col["SRStatus"]] = "Closed"
+    newer[col["StatusDate"]] = newer[col["CloseDate"]] = "10/22/2019 09:00:00 AM"
+    older = list(rows[1])
+    older[col["SRStatus"]] = "Open"
+    older[col["StatusDate"]] = "10/21/2019 11:49:46 AM"  # one second later than row 2, earlier than row 11
+    path = tmp_path / "copies.csv"
+    path.write_bytes(encode(header, [*rows, newer, older]))  # rows 11 and 12
+    (result,) = ingest_requests(con, [path], profile=profile)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (12, 10, 2)
+    assert con.execute(
+        "SELECT status, source_row FROM service_requests WHERE request_id = '19-00711544'"
+    ).fetchone() == ("Closed", 11)
+    assert con.execute(
+        "SELECT row_number, raw_value, reason FROM quarantine WHERE action = 'rejected' ORDER BY row_number"
+    ).fetchall() == [
+        (2, "19-00711544 (row 11 kept: a newer status date)", "duplicate request id with different content"),
+        (12, "19-00711544 (row 11 kept: a newer status date)", "duplicate request id with different content"),
+    ]

@@ -254,22 +254,25 @@ def build_stage(con: duckdb.DuckDBPyConnection, profile: CityProfile, load_id: i
 def resolve_duplicates(
     con: duckdb.DuckDBPyConnection, columns: dict[str, str]
 ) -> tuple[list[QuarantineRow], int]:
-    """Keep the first row of each request id (as ``_stage``); later rows with other content are rejected.
+    """Keep one row per request id (as ``_stage``): the newest status date, the first in the file on a tie.
 
-    Returns the rejected rows and the number of exact repeats dropped.
+    Other rows of the same id with other content are rejected (a missing status date counts as the
+    oldest). Returns the rejected rows and the number of exact repeats dropped.
     """
     column = columns.get("request_id", "request_id")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _repeats AS SELECT row_number, line_number, request_id,"
-        " row_number() OVER (PARTITION BY request_id ORDER BY row_number) AS occurrence,"
-        " content_hash = first_value(content_hash) OVER (PARTITION BY request_id ORDER BY row_number)"
-        "  AS same,"
-        " first_value(row_number) OVER (PARTITION BY request_id ORDER BY row_number) AS first_row"
+        " row_number() OVER newest_first AS occurrence,"
+        " content_hash = first_value(content_hash) OVER newest_first AS same,"
+        " first_value(row_number) OVER newest_first AS kept_row,"
+        " coalesce(first_value(status_utc) OVER newest_first > status_utc"
+        "  OR (status_utc IS NULL AND first_value(status_utc) OVER newest_first IS NOT NULL), false) AS older"
         " FROM _stage_rows WHERE request_id IN"
         " (SELECT request_id FROM _stage_rows GROUP BY request_id HAVING count(*) > 1)"
+        " WINDOW newest_first AS (PARTITION BY request_id ORDER BY status_utc DESC NULLS LAST, row_number)"
     )
     conflicts = con.execute(
-        "SELECT row_number, line_number, request_id, first_row FROM _repeats"
+        "SELECT row_number, line_number, request_id, kept_row, older FROM _repeats"
         " WHERE occurrence > 1 AND NOT same ORDER BY row_number"
     ).fetchall()
     repeats_row = con.execute("SELECT count(*) FROM _repeats WHERE occurrence > 1 AND same").fetchone()
@@ -284,7 +287,7 @@ def resolve_duplicates(
             line_number=r[1],
             request_id=r[2],
             column=column,
-            raw_value=f"{r[2]} (first seen in row {r[3]})",
+            raw_value=f"{r[2]} (row {r[3]} kept: {'a newer status date' if r[4] else 'first in the file'})",
             reason="duplicate request id with different content",
         )
         for r in conflicts
