@@ -184,3 +184,18 @@ def test_a_key_first_seen_late_in_the_file_is_kept(real, warehouse, tmp_path) ->
     assert warehouse.execute(
         "SELECT request_id, agency, source_row FROM service_requests WHERE agency IS NOT NULL"
     ).fetchall() == [(records[1499]["service_request_id"], "Department of Public Works", 1500)]
+
+
+def test_mapping_with_a_built_in_format_is_refused(warehouse, baltimore, tmp_path) -> None:
+    """--mapping used to be ignored silently with --format baltimore-csv; now it is an error."""
+    from tests.test_malformed import SIX_CITY_MAPPING
+
+    mapping = tmp_path / "six-cities.yaml"
+    mapping.write_text(SIX_CITY_MAPPING)
+    for fmt in ("baltimore-csv", "open311-json"):
+        with pytest.raises(IngestError) as error:
+            ingest_requests(warehouse, [OPEN311_TSV], profile=baltimore, fmt=fmt, mapping_file=mapping)
+        assert str(error.value) == (
+            f"--mapping {mapping} applies to --format csv only; --format {fmt} uses its built-in layout"
+        )
+    assert warehouse.execute("SELECT count(*) FROM load_log").fetchone() == (0,)

@@ -48,8 +48,15 @@ REQUEST_COLUMNS = (
 def choose_mapping(
     path: Path, profile: CityProfile, fmt: str | None, mapping_file: Path | None
 ) -> tuple[str, SourceMapping]:
-    """Pick the source layout: explicit --format, else .json -> open311-json, else the city's default."""
-    if mapping_file is not None and fmt in (None, "csv"):
+    """Pick the source layout: explicit --format, else .json -> open311-json, else the city's default.
+
+    A mapping file means --format csv; with another --format it is refused, not silently ignored.
+    """
+    if mapping_file is not None and fmt not in (None, "csv"):
+        raise IngestError(
+            f"--mapping {mapping_file} applies to --format csv only; --format {fmt} uses its built-in layout"
+        )
+    if mapping_file is not None:
         return "csv", read_mapping_file(mapping_file)
     if fmt == "csv":
         raise IngestError("--format csv needs --mapping MAP.yaml naming which column holds which field")
