@@ -200,7 +200,7 @@ def _iterate_rows(
             except csv.Error as exc:
                 row_number += 1
                 if len(source.taken) > 1:  # e.g. an open quote ran on until the field grew too large
-                    yield unbalanced_quote(row_number, start_line, source.taken[0], rows)
+                    yield report_unbalanced_quote(row_number, start_line, source.taken[0], rows)
                     rows.restart_after_first_line()
                 else:
                     yield RowProblem(row_number, start_line, None, None, f"unreadable CSV row: {exc}")
@@ -210,8 +210,8 @@ def _iterate_rows(
             row_number += 1
             if progress is not None and row_number % 50_000 == 0:
                 progress(counter.consumed, total)
-            if len(source.taken) > 1 and runs_on(source.taken, fields, width, rows.delimiter):
-                yield unbalanced_quote(row_number, start_line, source.taken[0], rows)
+            if len(source.taken) > 1 and is_run_on(source.taken, fields, width, rows.delimiter):
+                yield report_unbalanced_quote(row_number, start_line, source.taken[0], rows)
                 rows.restart_after_first_line()
                 continue
             problem = check_row(fields, rows.header, width, rows.max_field_chars, rows.unchecked)
@@ -226,7 +226,7 @@ def _iterate_rows(
         text.close()
 
 
-def runs_on(lines: list[str], fields: list[str], width: int, delimiter: str) -> bool:
+def is_run_on(lines: list[str], fields: list[str], width: int, delimiter: str) -> bool:
     """True when a record spread over several lines is not a well-formed quoted multi-line field.
 
     A quoted field may hold line breaks; but when the record has the wrong number of columns, or a
@@ -242,7 +242,7 @@ def runs_on(lines: list[str], fields: list[str], width: int, delimiter: str) -> 
     return False
 
 
-def unbalanced_quote(row_number: int, line_number: int, line: str, rows: _CsvRows) -> RowProblem:
+def report_unbalanced_quote(row_number: int, line_number: int, line: str, rows: _CsvRows) -> RowProblem:
     """The problem row for a line whose quoted field does not close on it (the field it opened is named)."""
     opened = next(csv.reader([line], delimiter=rows.delimiter, strict=False), [])
     position = len(opened) - 1

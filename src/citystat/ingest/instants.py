@@ -22,13 +22,15 @@ import duckdb
 
 from citystat.profiles import TIMESTAMP_FIELDS
 
-INSTANT_FIELDS = tuple(f"{field.removesuffix('_at')}_utc" for field in TIMESTAMP_FIELDS)
 TOLERANCE = "INTERVAL 1 SECOND"
 
 
 def instant_name(field: str) -> str:
     """'closed_at' -> 'closed_utc'."""
     return f"{field.removesuffix('_at')}_utc"
+
+
+INSTANT_FIELDS = tuple(instant_name(field) for field in TIMESTAMP_FIELDS)
 
 
 def build_zone_days(con: duckdb.DuckDBPyConnection, zone: str) -> None:
