@@ -147,3 +147,45 @@ def test_missing_key_column_is_named(real, warehouse, baltimore) -> None:
     path = real / "baltimore-demographics" / "nhp2017_csa_indicators.csv"
     with pytest.raises(IngestError, match="key column 'Neighborhood' not found"):
         ingest_demographics(warehouse, path, layer="csa", key="Neighborhood", profile=baltimore)
+
+
+def test_reloading_an_earlier_version_of_a_file_restores_it(real, warehouse, baltimore, tmp_path) -> None:
+    """v1, then a corrected v2 of the same file, then v1 again: the warehouse must hold v1 again."""
+    original = real / "baltimore-demographics" / "nhp2017_csa_indicators.csv"
+    corrected = tmp_path / original.name
+    text = original.read_text(encoding="utf-8")
+    assert text.count(",622454,") == 1  # the Baltimore City row's population
+    corrected.write_text(text.replace(",622454,", ",700000,"), encoding="utf-8")
+    assert corrected.read_bytes() != original.read_bytes()
+
+    def population() -> float:
+        row = warehouse.execute(
+            "SELECT value FROM demographics WHERE area_key = 'Baltimore City' AND variable = 'Population'"
+        ).fetchone()
+        assert row is not None
+        return float(row[0])
+
+    first = ingest_demographics(warehouse, original, layer="csa", key="CSA", profile=baltimore)
+    assert population() == 622_454
+    second = ingest_demographics(warehouse, corrected, layer="csa", key="CSA", profile=baltimore)
+    assert population() == 700_000
+    third = ingest_demographics(warehouse, original, layer="csa", key="CSA", profile=baltimore)
+    assert not third.skipped
+    assert population() == 622_454
+    assert warehouse.execute("SELECT DISTINCT load_id FROM demographics").fetchall() == [(third.load_id,)]
+    assert first.load_id is not None and second.load_id is not None
+    again = ingest_demographics(warehouse, original, layer="csa", key="CSA", profile=baltimore)
+    assert again.skipped_as_load == third.load_id  # now it is the latest load: nothing to do
+
+
+def test_force_reload_does_not_repeat_quarantine_rows(real, warehouse, baltimore, tmp_path) -> None:
+    original = real / "baltimore-demographics" / "nhp2017_csa_indicators.csv"
+    lines = original.read_text(encoding="utf-8").splitlines(keepends=True)
+    path = tmp_path / "repeated-area.csv"
+    path.write_text("".join([*lines, lines[1]]), encoding="utf-8")  # the first CSA again, as row 57
+    for force in (False, True):
+        result = ingest_demographics(warehouse, path, layer="csa", key="CSA", profile=baltimore, force=force)
+        assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (57, 56, 1)
+        assert warehouse.execute("SELECT row_number, reason FROM quarantine").fetchall() == [
+            (57, "duplicate area key (first in row 1)")
+        ]

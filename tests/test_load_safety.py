@@ -159,3 +159,81 @@ def test_error_mid_load_rolls_back(baltimore_warehouse, monkeypatch) -> None:
     with pytest.raises(RuntimeError, match="disk full"):
         ingest_requests(con, [SAMPLE_2019], profile=profile)
     assert table_snapshot(con) == before
+
+
+def test_a_missing_status_date_does_not_overwrite_a_dated_row(baltimore_warehouse, tmp_path) -> None:
+    """No status date counts as older than any date; two undated versions: the later load wins."""
+    con, profile = baltimore_warehouse
+    request = "19-00711544"  # 'New', status date 10/21/2019 11:49:45 AM in the real extract
+    undated_new = rewrite_2019(tmp_path, "undated-new.csv", {request: {"StatusDate": ""}})
+    undated_open = rewrite_2019(
+        tmp_path, "undated-open.csv", {request: {"StatusDate": "", "SRStatus": "Open"}}
+    )
+    closed = {
+        "SRStatus": "Closed",
+        "StatusDate": "10/22/2019 09:00:00 AM",
+        "CloseDate": "10/22/2019 09:00:00 AM",
+    }
+    dated_closed = rewrite_2019(tmp_path, "dated-closed.csv", {request: closed})
+    undated_pending = rewrite_2019(
+        tmp_path, "undated-pending.csv", {request: {"StatusDate": "", "SRStatus": "Pending"}}
+    )
+
+    def load(path: Path) -> tuple[int, int, int, str]:
+        (result,) = ingest_requests(con, [path], profile=profile)
+        row = con.execute("SELECT status FROM service_requests WHERE request_id = ?", [request]).fetchone()
+        assert row is not None
+        return result.rows_loaded, result.rows_updated, result.rows_stale, row[0]
+
+    assert load(undated_new) == (3000, 0, 0, "New")
+    assert load(undated_open) == (0, 1, 0, "Open")  # both undated: the newer load wins
+    assert load(dated_closed) == (0, 1, 0, "Closed")  # a date beats no date
+    assert load(undated_pending) == (0, 0, 1, "Closed")  # no date never beats a date
+
+
+def quarantine_rows(con) -> list[tuple[object, ...]]:
+    return con.execute(
+        "SELECT source, row_number, request_id, reason, action FROM quarantine ORDER BY ALL"
+    ).fetchall()
+
+
+def test_force_and_re_exports_do_not_repeat_quarantine_rows(baltimore_warehouse, tmp_path) -> None:
+    """The real extract has 25 points outside the city (flagged); we add one row closed before created."""
+    con, profile = baltimore_warehouse
+    # Row 1 of the extract, 19-00711545, created 10/21/2019 11:49:49 AM.
+    export = rewrite_2019(tmp_path, "export.csv", {"19-00711545": {"CloseDate": "10/20/2019 09:00:00 AM"}})
+    (first,) = ingest_requests(con, [export], profile=profile)
+    assert (first.rows_quarantined, first.rows_flagged) == (1, 25)
+    once = quarantine_rows(con)
+    assert len(once) == 26
+    assert [r[3:] for r in once if r[4] == "rejected"] == [("closed before created", "rejected")]
+
+    (forced,) = ingest_requests(con, [export], profile=profile, force=True)
+    assert (forced.rows_unchanged, forced.rows_quarantined, forced.rows_flagged) == (2999, 1, 25)
+    assert quarantine_rows(con) == once  # replaced, not repeated
+
+    re_export = tmp_path / "re-export.csv"
+    re_export.write_bytes(export.read_bytes() + b"\n")  # same rows, other bytes and name
+    (again,) = ingest_requests(con, [re_export], profile=profile)
+    assert (again.rows_unchanged, again.rows_quarantined, again.rows_flagged) == (2999, 1, 0)
+    assert len(quarantine_rows(con)) == 26 + 1  # only its own rejected row; no flags for stored rows
+
+    # A re-export where one outside-city request changed: that row (updated) is flagged again.
+    outside = con.execute(
+        "SELECT request_id FROM service_requests WHERE outside_city ORDER BY request_id LIMIT 1"
+    ).fetchone()
+    assert outside is not None
+    changed = {
+        "19-00711545": {"CloseDate": "10/20/2019 09:00:00 AM"},
+        outside[0]: {
+            "SRStatus": "Closed",
+            "StatusDate": "10/22/2019 09:00:00 AM",
+            "CloseDate": "10/22/2019 09:00:00 AM",
+        },
+    }
+    newer = rewrite_2019(tmp_path, "newer.csv", changed)
+    (update,) = ingest_requests(con, [newer], profile=profile)
+    assert (update.rows_updated, update.rows_quarantined, update.rows_flagged) == (1, 1, 1)
+    assert con.execute(
+        "SELECT request_id, reason FROM quarantine WHERE source = ? AND action = 'flagged'", [str(newer)]
+    ).fetchall() == [(outside[0], "outside the city boundary")]

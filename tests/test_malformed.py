@@ -9,7 +9,7 @@ import pytest
 
 from citystat.errors import IngestError
 from citystat.ingest import ingest_requests
-from tests.conftest import REAL, SAMPLE_2019, table_snapshot
+from tests.conftest import OPEN311_TSV, REAL, SAMPLE_2018, SAMPLE_2019, table_snapshot
 
 
 def real_rows(n: int) -> tuple[list[str], list[list[str]]]:
@@ -111,3 +111,203 @@ def test_empty_and_binary_files_are_refused(baltimore_warehouse, tmp_path) -> No
     missing = tmp_path / "nope.csv"
     with pytest.raises(IngestError, match="no such file"):
         ingest_requests(con, [missing], profile=profile)
+
+
+SIX_CITY_MAPPING = (
+    "name: six-cities\n"
+    'delimiter: "\\t"\n'
+    "columns:\n"
+    "  request_id: service_request_id\n  service_code: service_code\n  service_name: service_name\n"
+    "  status: status\n  created_at: requested_datetime\n  status_at: updated_datetime\n"
+    "  address: address\n  lat: lat\n  lon: long\n"
+    "timestamps:\n  - {format: iso8601, zone: iso8601}\n"
+)
+
+
+@pytest.mark.parametrize("field_limit", [None, 2_000])
+def test_unbalanced_quote_does_not_swallow_the_rest_of_the_file(
+    warehouse, real, tmp_path, monkeypatch, field_limit
+) -> None:
+    """The six-city TSV has no quote characters at all, so one stray quote used to run to end of file.
+
+    With a small parser field limit the run-on field hits the limit (a CSV error) part way: same result.
+    """
+    from citystat.ingest import files
+    from citystat.warehouse import resolve_profile
+
+    if field_limit is not None:
+        monkeypatch.setattr(files, "CSV_HARD_FIELD_LIMIT", field_limit)
+
+    lines = OPEN311_TSV.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split("\t")
+    rows = [line.rstrip("\n").split("\t") for line in lines[1:]]
+    assert len(rows) == 701 and not any('"' in line for line in lines)
+    address = header.index("address")
+    lines[100] = lines[100].replace("\t" + rows[99][address], '\t"' + rows[99][address], 1)  # row 100
+    lines[600] = lines[600].rstrip("\n") + "\textra\n"  # row 600: 11 columns
+    path = tmp_path / "stray-quote.tsv"
+    path.write_text("".join(lines), encoding="utf-8")
+    mapping = tmp_path / "six-cities.yaml"
+    mapping.write_text(SIX_CITY_MAPPING)
+    profile = resolve_profile(warehouse, "open311")
+
+    (result,) = ingest_requests(warehouse, [path], profile=profile, fmt="csv", mapping_file=mapping)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (701, 699, 2)
+    quarantined = warehouse.execute(
+        "SELECT row_number, line_number, column_name, raw_value, reason FROM quarantine ORDER BY row_number"
+    ).fetchall()
+    assert quarantined == [
+        (
+            100,
+            101,
+            "address",
+            lines[100].rstrip("\n"),
+            "unbalanced quote: a quoted field is not closed on its line",
+        ),
+        (
+            600,
+            601,
+            None,
+            lines[600].rstrip("\n").replace("\t", ","),
+            "wrong number of columns: 11 instead of 10",
+        ),
+    ]
+    id_column = header.index("service_request_id")
+    expected = {r[id_column]: n for n, r in enumerate(rows, start=1) if n not in (100, 600)}
+    stored = dict(warehouse.execute("SELECT request_id, source_row FROM service_requests").fetchall())
+    assert stored == expected
+
+
+def test_unclosed_quote_in_the_last_column_and_a_real_multiline_field(baltimore_warehouse, tmp_path) -> None:
+    con, profile = baltimore_warehouse
+    lines = SAMPLE_2018.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert len(lines) == 501
+    assert lines[10].endswith(')"\n')
+    lines[10] = lines[10][: -len('"\n')] + "\n"  # row 10: the GeoLocation value never closes
+    assert '"5700 THE ALAMEDA, Baltimore City, 21239"' not in lines[20]
+    old_address = lines[20].split('"')[1]
+    lines[20] = lines[20].replace(old_address, old_address.replace(", ", ",\n", 1), 1)  # row 20 spans 2 lines
+    lines[30] = lines[30].replace(",", ",,", 1)  # row 30 (physical line 32): 24 columns
+    path = tmp_path / "quotes-2018.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+
+    (result,) = ingest_requests(con, [path], profile=profile)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (500, 498, 2)
+    quarantined = con.execute(
+        "SELECT row_number, line_number, column_name, reason FROM quarantine WHERE action = 'rejected'"
+        " ORDER BY row_number"
+    ).fetchall()
+    assert quarantined == [
+        (10, 11, "geolocation", "unbalanced quote: a quoted field is not closed on its line"),
+        (30, 32, None, "wrong number of columns: 24 instead of 23"),
+    ]
+    # Row 11, which the open quote used to swallow, loads with its own row number.
+    row_11_id = lines[11].split(",")[2]
+    assert con.execute(
+        "SELECT source_row FROM service_requests WHERE request_id = ?", [row_11_id]
+    ).fetchone() == (11,)
+    row_20_id = lines[20].split(",")[2]
+    assert con.execute(
+        "SELECT address, source_row FROM service_requests WHERE request_id = ?", [row_20_id]
+    ).fetchone() == (
+        old_address.replace(", ", ",\n", 1),
+        20,
+    )
+
+
+def test_duplicate_header_names_are_refused(baltimore_warehouse, tmp_path) -> None:
+    """Which of two 'Agency' columns would feed the field? Neither: the file is refused, naming them."""
+    con, profile = baltimore_warehouse
+    header, rows = real_rows(20)
+    assert (header[11], header[13]) == ("LastActivity", "Outcome")
+    header[11] = "SRStatus"  # the same name twice
+    header[13] = "AGENCY"  # the same as 'Agency' to a case-insensitive layout
+    path = tmp_path / "duplicate-headers.csv"
+    path.write_bytes(encode(header, rows))
+    before = table_snapshot(con)
+    with pytest.raises(IngestError) as error:
+        ingest_requests(con, [path], profile=profile)
+    assert str(error.value) == (
+        f"{path}: duplicate column names in the header: SRStatus (columns 7 and 12),"
+        " Agency/AGENCY (columns 11 and 14)"
+    )
+    assert table_snapshot(con) == before
+
+
+def test_duplicate_header_names_in_demographics_are_refused(real, warehouse, baltimore, tmp_path) -> None:
+    from citystat.ingest import ingest_demographics
+
+    original = real / "baltimore-demographics" / "nhp2017_csa_indicators.csv"
+    text = original.read_text(encoding="utf-8")
+    assert text.startswith("CSA,NHPLink,Population,PercentUnder18,")
+    path = tmp_path / "nhp.csv"
+    path.write_text(text.replace("PercentUnder18,", "Population,", 1), encoding="utf-8")
+    with pytest.raises(IngestError) as error:
+        ingest_demographics(warehouse, path, layer="csa", key="CSA", profile=baltimore)
+    assert str(error.value) == f"{path}: duplicate column names in the header: Population (columns 3 and 4)"
+    assert warehouse.execute("SELECT count(*) FROM demographics").fetchone() == (0,)
+
+
+def test_ignored_columns_are_not_read_or_checked(baltimore_warehouse, tmp_path) -> None:
+    """baltimore-csv ignores LastActivity, LastActivityDate, Outcome, PolicePost and GeoLocation."""
+    con, profile = baltimore_warehouse
+    header, rows = real_rows(10)
+    col = {name: i for i, name in enumerate(header)}
+    header[col["LastActivityDate"]] = "Outcome"  # two 'Outcome' columns: both ignored, so no clash
+    rows[1][col["LastActivity"]] = "x" * 100_000  # row 2: an oversized value nobody reads
+    rows[3][col["GeoLocation"]] = "(39.3, -76.6) marker"  # row 4: bytes that are not UTF-8, below
+    rows[5][col["Address"]] = "x" * 100_000  # row 6: an oversized value that is read
+    data = encode(header, rows).replace(b"-76.6) marker", b"-76.6) \xff\xfe", 1)
+    path = tmp_path / "ignored.csv"
+    path.write_bytes(data)
+    (result,) = ingest_requests(con, [path], profile=profile)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (10, 9, 1)
+    assert con.execute(
+        "SELECT row_number, column_name, reason FROM quarantine WHERE action = 'rejected'"
+    ).fetchall() == [(6, "Address", "field too long: 100,000 characters (limit 65,536)")]
+
+
+def test_an_ignored_column_is_never_mapped(warehouse, real, tmp_path) -> None:
+    """address: [address, city] with address ignored: the city column feeds the field."""
+    from citystat.warehouse import resolve_profile
+
+    mapping = tmp_path / "six-cities.yaml"
+    mapping.write_text(
+        SIX_CITY_MAPPING.replace("address: address", "address: [address, city]")
+        + "ignore_columns: [ADDRESS]\n"
+    )
+    profile = resolve_profile(warehouse, "open311")
+    ingest_requests(warehouse, [OPEN311_TSV], profile=profile, fmt="csv", mapping_file=mapping)
+    with OPEN311_TSV.open(newline="") as handle:
+        expected = {r["service_request_id"]: r["city"] for r in csv.DictReader(handle, delimiter="\t")}
+    assert dict(warehouse.execute("SELECT request_id, address FROM service_requests").fetchall()) == expected
+
+
+def test_the_newer_copy_of_a_request_in_one_file_wins(baltimore_warehouse, tmp_path) -> None:
+    con, profile = baltimore_warehouse
+    header, rows = real_rows(10)
+    col = {name: i for i, name in enumerate(header)}
+    # Row 2 of the extract: 19-00711544, 'New', status date 10/21/2019 11:49:45 AM.
+    assert (rows[1][col["ServiceRequestNum"]], rows[1][col["StatusDate"]]) == (
+        "19-00711544",
+        "10/21/2019 11:49:45 AM",
+    )
+    newer = list(rows[1])
+    newer[col["SRStatus"]] = "Closed"
+    newer[col["StatusDate"]] = newer[col["CloseDate"]] = "10/22/2019 09:00:00 AM"
+    older = list(rows[1])
+    older[col["SRStatus"]] = "Open"
+    older[col["StatusDate"]] = "10/21/2019 11:49:46 AM"  # one second later than row 2, earlier than row 11
+    path = tmp_path / "copies.csv"
+    path.write_bytes(encode(header, [*rows, newer, older]))  # rows 11 and 12
+    (result,) = ingest_requests(con, [path], profile=profile)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (12, 10, 2)
+    assert con.execute(
+        "SELECT status, source_row FROM service_requests WHERE request_id = '19-00711544'"
+    ).fetchone() == ("Closed", 11)
+    assert con.execute(
+        "SELECT row_number, raw_value, reason FROM quarantine WHERE action = 'rejected' ORDER BY row_number"
+    ).fetchall() == [
+        (2, "19-00711544 (row 11 kept: a newer status date)", "duplicate request id with different content"),
+        (12, "19-00711544 (row 11 kept: a newer status date)", "duplicate request id with different content"),
+    ]

@@ -163,3 +163,39 @@ def test_json_that_is_not_a_request_list(warehouse, tmp_path) -> None:
     (result,) = ingest_requests(warehouse, [mixed], profile=profile)
     assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
     assert dict(result.rejected_by_reason) == {"array element is not a JSON object": 1, "unparseable date": 1}
+
+
+def test_a_key_first_seen_late_in_the_file_is_kept(real, warehouse, tmp_path) -> None:
+    """Columns come from every record, not the first 1,000: agency_responsible only in record 1,500."""
+    profile = resolve_profile(warehouse, "open311")
+    path = tmp_path / "requests.json"
+    write_requests_json(path)
+    real_records = json.loads(path.read_text())
+    records = [
+        {**record, "service_request_id": f"{record['service_request_id']}-{copy}"}
+        for copy in range(3)
+        for record in real_records
+    ]
+    assert len(records) == 2103
+    records[1499]["agency_responsible"] = "Department of Public Works"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    (result,) = ingest_requests(warehouse, [path], profile=profile)
+    assert (result.rows_read, result.rows_loaded) == (2103, 2103)
+    assert warehouse.execute(
+        "SELECT request_id, agency, source_row FROM service_requests WHERE agency IS NOT NULL"
+    ).fetchall() == [(records[1499]["service_request_id"], "Department of Public Works", 1500)]
+
+
+def test_mapping_with_a_built_in_format_is_refused(warehouse, baltimore, tmp_path) -> None:
+    """--mapping used to be ignored silently with --format baltimore-csv; now it is an error."""
+    from tests.test_malformed import SIX_CITY_MAPPING
+
+    mapping = tmp_path / "six-cities.yaml"
+    mapping.write_text(SIX_CITY_MAPPING)
+    for fmt in ("baltimore-csv", "open311-json"):
+        with pytest.raises(IngestError) as error:
+            ingest_requests(warehouse, [OPEN311_TSV], profile=baltimore, fmt=fmt, mapping_file=mapping)
+        assert str(error.value) == (
+            f"--mapping {mapping} applies to --format csv only; --format {fmt} uses its built-in layout"
+        )
+    assert warehouse.execute("SELECT count(*) FROM load_log").fetchone() == (0,)

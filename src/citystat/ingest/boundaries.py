@@ -18,6 +18,7 @@ from citystat.ingest.geo import SpatialEngine, assign_geography
 from citystat.ingest.loadlog import (
     LoadResult,
     QuarantineRow,
+    clear_quarantine,
     find_previous_load,
     next_load_id,
     record_load,
@@ -173,6 +174,7 @@ def ingest_boundaries(
             " min_lon, min_lat, max_lon, max_lat, repaired, source_file, load_id FROM _boundary_batch"
         )
         con.unregister("_boundary_batch")
+        clear_quarantine(con, result.source)
         record_quarantine(con, result.load_id, result.source, problems)
         filled = assign_geography(con, profile, engine=spatial, layers=[layer])
         if filled.get(layer):

@@ -14,10 +14,11 @@ import pyarrow as pa
 
 from citystat.errors import IngestError
 from citystat.ingest.boundaries import read_feature_collection
-from citystat.ingest.files import describe_file, printable
+from citystat.ingest.files import check_unique_header, describe_file, printable
 from citystat.ingest.loadlog import (
     LoadResult,
     QuarantineRow,
+    clear_quarantine,
     find_previous_load,
     next_load_id,
     record_load,
@@ -48,7 +49,10 @@ def _read_records(path: Path) -> list[dict[str, Any]]:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise IngestError(f"{path}: not UTF-8 text: {exc}") from exc
-    return list(csv.DictReader(io.StringIO(text, newline="")))
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = next(rows, [])
+    check_unique_header(header, path, fold_case=False)
+    return [dict(zip(header, row, strict=False)) for row in rows if row]
 
 
 def _moe_partner(column: str, columns: list[str]) -> str | None:
@@ -59,6 +63,16 @@ def _moe_partner(column: str, columns: list[str]) -> str | None:
         if column + suffix in columns:
             return column + suffix
     return None
+
+
+def latest_load(con: duckdb.DuckDBPyConnection, layer: str, file_name: str) -> int | None:
+    """The load whose rows ``layer`` now holds for files named ``file_name`` (a load replaces them)."""
+    row = con.execute(
+        "SELECT max(load_id) FROM demographics"
+        " WHERE layer = ? AND regexp_replace(source_file, '^.*/', '') = ?",
+        [layer, file_name],
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
 
 
 def ingest_demographics(
@@ -79,9 +93,9 @@ def ingest_demographics(
         kind="demographics", source=str(path), format=path.suffix.lstrip("."), detail=f"{layer}:{key}"
     )
     previous = find_previous_load(con, "demographics", info.sha256, result.detail)
-    if previous is not None and not force:
+    if previous is not None and previous == latest_load(con, layer, path.name) and not force:
         result.skipped_as_load = previous
-        result.notes.append(f"same file already loaded as load {previous}; nothing changed")
+        result.notes.append(f"layer {layer} already holds this file (load {previous}); nothing changed")
         return result
     records = _read_records(path)
     if not records:
@@ -155,6 +169,7 @@ def ingest_demographics(
             " source_file, load_id FROM _demo_batch"
         )
         con.unregister("_demo_batch")
+        clear_quarantine(con, result.source)
         record_quarantine(con, result.load_id, result.source, problems)
         record_load(con, result, info, started)
     result.notes.append(f"{len(values)} variable(s) for {len(seen)} area(s)")

@@ -127,6 +127,11 @@ def record_quarantine(
         con.unregister("_quarantine_batch")
 
 
+def clear_quarantine(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """Drop what earlier loads of ``source`` listed, before a load that replaces them records its own."""
+    con.execute("DELETE FROM quarantine WHERE source = ?", [source])
+
+
 def list_loads(con: duckdb.DuckDBPyConnection, limit: int = 50) -> list[dict[str, Any]]:
     """The most recent loads, newest first."""
     cursor = con.execute(

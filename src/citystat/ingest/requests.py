@@ -48,8 +48,15 @@ REQUEST_COLUMNS = (
 def choose_mapping(
     path: Path, profile: CityProfile, fmt: str | None, mapping_file: Path | None
 ) -> tuple[str, SourceMapping]:
-    """Pick the source layout: explicit --format, else .json -> open311-json, else the city's default."""
-    if mapping_file is not None and fmt in (None, "csv"):
+    """Pick the source layout: explicit --format, else .json -> open311-json, else the city's default.
+
+    A mapping file means --format csv; with another --format it is refused, not silently ignored.
+    """
+    if mapping_file is not None and fmt not in (None, "csv"):
+        raise IngestError(
+            f"--mapping {mapping_file} applies to --format csv only; --format {fmt} uses its built-in layout"
+        )
+    if mapping_file is not None:
         return "csv", read_mapping_file(mapping_file)
     if fmt == "csv":
         raise IngestError("--format csv needs --mapping MAP.yaml naming which column holds which field")
@@ -91,7 +98,7 @@ def ingest_request_file(
             _validate_and_merge(con, result, staged, profile, mapping, value_chars, spatial)
             record_load(con, result, info, started)
     finally:
-        for table in ("_raw", "_typed", "_issues", "_stage_rows", "_stage", "_merge"):
+        for table in ("_raw", "_typed", "_issues", "_stage_rows", "_stage", "_merge", "_stored"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
     return result
 
@@ -136,18 +143,50 @@ def _validate_and_merge(
     issues += duplicates
     locate_stage(con, profile, engine=spatial)
     issues += _fetch_outside_city(con, staged.source_columns)
-    record_quarantine(con, result.load_id, result.source, issues)
-    rejected_rows = {q.row_number for q in issues if q.action == "rejected"}
-    flagged_rows = {q.row_number for q in issues if q.action == "flagged"} - rejected_rows
-    result.rows_quarantined = len(rejected_rows)
-    result.rows_flagged = len(flagged_rows)
+    counts = _merge(con, result.load_id)
+    stored_rows = _mark_stored_rows(con, result.source)
+    issues = [q for q in issues if q.action == "rejected" or q.row_number in stored_rows]
+    _replace_quarantine(con, result.load_id, result.source, issues)
+    result.rows_quarantined = len({q.row_number for q in issues if q.action == "rejected"})
+    result.rows_flagged = len({q.row_number for q in issues if q.action == "flagged"})
     result.rejected_by_reason = _count_rows_by_reason(issues, "rejected")
     result.flagged_by_reason = _count_rows_by_reason(issues, "flagged")
-    counts = _merge(con, result.load_id)
     result.rows_loaded = counts.get("new", 0)
     result.rows_updated = counts.get("updated", 0)
     result.rows_unchanged = counts.get("unchanged", 0)
     result.rows_stale = counts.get("stale", 0)
+
+
+def _mark_stored_rows(con: duckdb.DuckDBPyConnection, source: str) -> set[int]:
+    """Create ``_stored(row_number, request_id)``: this file's rows whose version is the stored one.
+
+    That is rows just added or updated, and unchanged rows first stored from this same file (a
+    ``--force`` reload). Flags are listed for these rows only: an unchanged row of a re-export was
+    flagged when its stored version was loaded, and a stale row was not loaded at all.
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _stored AS SELECT s.row_number, s.request_id"
+        " FROM _stage s JOIN _merge m ON m.request_id = s.request_id"
+        " JOIN service_requests e ON e.request_id = s.request_id"
+        " WHERE m.action IN ('new', 'updated') OR (m.action = 'unchanged' AND e.source_file = ?)",
+        [source],
+    )
+    return {int(r[0]) for r in con.execute("SELECT row_number FROM _stored").fetchall()}
+
+
+def _replace_quarantine(
+    con: duckdb.DuckDBPyConnection, load_id: int, source: str, issues: list[QuarantineRow]
+) -> None:
+    """Replace what earlier loads of this file listed (so --force does not repeat rows), then record.
+
+    An earlier load's rejected rows go; its flags go for the requests this load lists again.
+    """
+    con.execute(
+        "DELETE FROM quarantine WHERE source = ?"
+        " AND (action = 'rejected' OR request_id IN (SELECT request_id FROM _stored))",
+        [source],
+    )
+    record_quarantine(con, load_id, source, issues)
 
 
 def _count_rows_by_reason(issues: list[QuarantineRow], action: str) -> Counter[str]:
@@ -180,13 +219,18 @@ def _fetch_outside_city(con: duckdb.DuckDBPyConnection, columns: dict[str, str])
 
 
 def _merge(con: duckdb.DuckDBPyConnection, load_id: int) -> Counter[str]:
-    """Merge ``_stage`` into ``service_requests``; return counts per action."""
+    """Merge ``_stage`` into ``service_requests``; return counts per action.
+
+    A row replaces the stored version when its status date is as new or newer. A missing status date
+    counts as older than any date: it replaces only a stored row that has none either.
+    """
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _merge AS"
         " SELECT s.request_id, e.first_load_id,"
         "  CASE WHEN e.request_id IS NULL THEN 'new'"
         "       WHEN e.content_hash = s.content_hash THEN 'unchanged'"
-        "       WHEN s.status_at IS NULL OR e.status_at IS NULL OR s.status_at >= e.status_at THEN 'updated'"
+        "       WHEN e.status_utc IS NULL THEN 'updated'"
+        "       WHEN s.status_utc >= e.status_utc THEN 'updated'"
         "       ELSE 'stale' END AS action"
         " FROM _stage s LEFT JOIN service_requests e ON e.request_id = s.request_id"
     )

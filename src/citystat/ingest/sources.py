@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from citystat.errors import IngestError
-from citystat.ingest.files import ProgressFn, RowProblem, printable, read_csv
+from citystat.ingest.files import ProgressFn, RowProblem, check_unique_header, printable, read_csv
 from citystat.ingest.loadlog import QuarantineRow
 from citystat.profiles import CANONICAL_FIELDS, SourceMapping
 
@@ -42,8 +42,9 @@ def create_raw_table(con: duckdb.DuckDBPyConnection) -> None:
 def resolve_columns(mapping: SourceMapping, header: list[str], path: Path) -> dict[str, str]:
     """Map canonical fields to the file's columns; refuse a file missing required columns."""
     found = {}
+    readable = [name for name in header if not mapping.is_ignored(name)]
     for canonical in CANONICAL_FIELDS:
-        column = mapping.source_column(canonical, header)
+        column = mapping.source_column(canonical, readable)
         if column is not None:
             found[canonical] = column
     missing = [mapping.columns.get(c, [c])[0] for c in mapping.required if c not in found]
@@ -90,7 +91,14 @@ def stage_csv(
 ) -> StagedSource:
     """Read a CSV file into ``_raw`` through ``mapping``."""
     header, rows = read_csv(
-        path, delimiter=mapping.delimiter, max_field_chars=max_field_chars, progress=progress
+        path,
+        delimiter=mapping.delimiter,
+        max_field_chars=max_field_chars,
+        is_ignored=mapping.is_ignored,
+        progress=progress,
+    )
+    check_unique_header(
+        header, path, fold_case=mapping.case_insensitive_headers, is_ignored=mapping.is_ignored
     )
     source_columns = resolve_columns(mapping, header, path)
     positions = {canonical: header.index(column) for canonical, column in source_columns.items()}
@@ -150,7 +158,7 @@ def stage_json(
     """Read an Open311 GeoReport v2 ``requests.json`` (a bare array of objects) into ``_raw``."""
     records = _load_json_array(path)
     keys: set[str] = set()
-    for record in records[:1000]:
+    for record in records:  # every record: a key may first appear anywhere in the file
         if isinstance(record, dict):
             keys.update(record)
     source_columns = resolve_columns(mapping, sorted(keys), path)

@@ -1,6 +1,6 @@
 """Typing and validating staged rows in SQL.
 
-``_raw`` (strings) -> ``_typed`` (timestamps in local time, numbers, parsed status) ->
+``_raw`` (strings) -> ``_typed`` (timestamps in local time and as UTC instants, numbers, parsed status) ->
 ``_issues`` (one row per problem: rejected or flagged) -> ``_stage`` (the rows to merge).
 All SQL here is built from canonical field names (a fixed list); every value that comes from a
 file, a profile or a mapping is passed as a bound parameter.
@@ -12,13 +12,15 @@ from typing import Any
 
 import duckdb
 
+from citystat.ingest.instants import INSTANT_FIELDS, add_instants
 from citystat.ingest.loadlog import QuarantineRow
 from citystat.profiles import CANONICAL_FIELDS, TIMESTAMP_FIELDS, CityProfile, SourceMapping
 
 TEXT_FIELDS = tuple(f for f in CANONICAL_FIELDS if f not in (*TIMESTAMP_FIELDS, "status", "lat", "lon"))
 # The fields that make up a request's content: two rows with equal hashes say the same thing.
-HASHED_FIELDS = (*CANONICAL_FIELDS, "status_flag", "open311_status")
-ISO_OFFSET = "(Z|[+-][0-9][0-9](:?[0-9][0-9])?)$"
+HASHED_FIELDS = (*CANONICAL_FIELDS, *INSTANT_FIELDS, "status_flag", "open311_status")
+# An ISO 8601 UTC offset, recognised only after a time of day ('2019-11-01' ends in '-01', not an offset).
+ISO_OFFSET = r"[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
 STATUS_SUFFIX = r"^(.*?)\s*\(([^()]*)\)\s*$"
 
 
@@ -33,21 +35,37 @@ class SqlBuilder:
         return f"${len(self.params)}"
 
 
-def timestamp_expr(field: str, mapping: SourceMapping, zone: str, sql: SqlBuilder) -> str:
-    """SQL turning text in ``field`` into a local TIMESTAMP, trying each accepted layout in order."""
+def timestamp_options(field: str, mapping: SourceMapping, sql: SqlBuilder) -> list[tuple[str, str]]:
+    """Per accepted layout, SQL for (local TIMESTAMP, TIMESTAMPTZ): the first for times without an
+    offset, the second for times that carry one; the other is NULL."""
     options = []
     for layout in mapping.timestamps:
         if layout.zone == "iso8601":
+            has_offset = f"regexp_matches({field}, {sql.bind(ISO_OFFSET)})"
             options.append(
-                f"CASE WHEN regexp_matches({field}, {sql.bind(ISO_OFFSET)})"
-                f" THEN timezone({sql.bind(zone)}, try_cast({field} AS TIMESTAMPTZ))"
-                f" ELSE try_cast({field} AS TIMESTAMP) END"
+                (
+                    f"CASE WHEN NOT {has_offset} THEN try_cast({field} AS TIMESTAMP) END",
+                    f"CASE WHEN {has_offset} THEN try_cast({field} AS TIMESTAMPTZ) END",
+                )
             )
         elif layout.zone == "offset":
-            options.append(f"timezone({sql.bind(zone)}, try_strptime({field}, {sql.bind(layout.format)}))")
+            options.append(
+                ("NULL::TIMESTAMP", f"try_strptime({field}, {sql.bind(layout.format)})::TIMESTAMPTZ")
+            )
         else:
-            options.append(f"try_strptime({field}, {sql.bind(layout.format)})::TIMESTAMP")
-    return options[0] if len(options) == 1 else f"coalesce({', '.join(options)})"
+            options.append(
+                (f"try_strptime({field}, {sql.bind(layout.format)})::TIMESTAMP", "NULL::TIMESTAMPTZ")
+            )
+    return options
+
+
+def timestamp_columns(field: str, count: int, zone: str, sql: SqlBuilder) -> list[str]:
+    """Select items ``<field>`` (local wall-clock time) and ``<field>_exact`` (UTC, when the text had an
+    offset), from the first layout that parses; reads the option columns ``_<field>_w<i>``/``_x<i>``."""
+    local = [(f"_{field}_w{i}", f"_{field}_x{i}") for i in range(count)]
+    wall = ", ".join(f"{w}, timezone({sql.bind(zone)}, {x})" for w, x in local)
+    exact = " ".join(f"WHEN {w} IS NOT NULL THEN NULL WHEN {x} IS NOT NULL THEN {x}" for w, x in local)
+    return [f"coalesce({wall}) AS {field}", f"timezone('UTC', CASE {exact} END) AS {field}_exact"]
 
 
 def title_case_expr(field: str) -> str:
@@ -82,9 +100,13 @@ def build_typed(
         else f"nullif({suffix}, '') AS status_flag"
     )
     parts.append("status AS status_raw")
+    options = []
     for name in TIMESTAMP_FIELDS:
+        layouts = timestamp_options(name, mapping, sql)
+        for i, (wall, exact) in enumerate(layouts):
+            options.append(f"{wall} AS _{name}_w{i}, {exact} AS _{name}_x{i}")
         parts.append(f"{name} AS {name}_raw")
-        parts.append(f"{timestamp_expr(name, mapping, profile.time_zone, sql)} AS {name}")
+        parts.extend(timestamp_columns(name, len(layouts), profile.time_zone, sql))
     for name in ("lat", "lon"):
         parts.append(f"{name} AS {name}_raw, try_cast({name} AS DOUBLE) AS {name}")
     nulls = sql.bind(sorted(set(mapping.null_values) | {""}))
@@ -94,9 +116,11 @@ def build_typed(
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {', '.join(parts)}"
-        f" FROM (SELECT row_number, line_number, {cleaned} FROM _raw) AS _raw",
+        f" FROM (SELECT *, {', '.join(options)}"
+        f" FROM (SELECT row_number, line_number, {cleaned} FROM _raw) AS c) AS _raw",
         sql.params,
     )
+    add_instants(con, profile.time_zone)
     # A source without a status column: a request is closed when it has a close date.
     if "status" not in present:
         con.execute(
@@ -133,7 +157,7 @@ def build_issues(
         )
     checks.append(
         f"SELECT row_number, {col('closed_at')}, closed_at_raw, 'closed before created', 'rejected'"
-        " FROM _typed WHERE closed_at < created_at - INTERVAL 1 SECOND"
+        " FROM _typed WHERE closed_at_latest < created_utc - INTERVAL 1 SECOND"
     )
     if profile.agencies:
         checks.append(
@@ -143,8 +167,13 @@ def build_issues(
         )
     checks.append(
         f"SELECT row_number, {col('due_at')}, due_at_raw, 'due before created', 'flagged'"
-        " FROM _typed WHERE due_at < created_at"
+        " FROM _typed WHERE due_utc < created_utc"
     )
+    for name in TIMESTAMP_FIELDS:
+        checks.append(
+            f"SELECT row_number, {col(name)}, {name}_raw, 'nonexistent local time (clocks sprang forward)',"
+            f" 'flagged' FROM _typed WHERE {name}_nonexistent"
+        )
     for name in ("lat", "lon"):
         checks.append(
             f"SELECT row_number, {col(name)}, {name}_raw, 'coordinate is not a number', 'flagged'"
@@ -205,7 +234,7 @@ def build_stage(con: duckdb.DuckDBPyConnection, profile: CityProfile, load_id: i
         "CREATE OR REPLACE TEMP TABLE _stage_rows AS SELECT t.row_number, t.line_number,"
         f" {select}, {sql.bind(profile.time_zone)} AS time_zone,"
         " CAST(NULL AS BOOLEAN) AS outside_city, f.geo_flag, ',' AS geo_assigned,"
-        " coalesce(t.due_at < t.created_at, false) AS due_before_created,"
+        " coalesce(t.due_utc < t.created_utc, false) AS due_before_created,"
         f" md5(concat_ws(chr(31), {hashed})) AS content_hash,"
         f" {sql.bind(source)} AS source_file, t.row_number AS source_row,"
         f" {sql.bind(load_id)}::BIGINT AS load_id"
@@ -225,22 +254,25 @@ def build_stage(con: duckdb.DuckDBPyConnection, profile: CityProfile, load_id: i
 def resolve_duplicates(
     con: duckdb.DuckDBPyConnection, columns: dict[str, str]
 ) -> tuple[list[QuarantineRow], int]:
-    """Keep the first row of each request id (as ``_stage``); later rows with other content are rejected.
+    """Keep one row per request id (as ``_stage``): the newest status date, the first in the file on a tie.
 
-    Returns the rejected rows and the number of exact repeats dropped.
+    Other rows of the same id with other content are rejected (a missing status date counts as the
+    oldest). Returns the rejected rows and the number of exact repeats dropped.
     """
     column = columns.get("request_id", "request_id")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _repeats AS SELECT row_number, line_number, request_id,"
-        " row_number() OVER (PARTITION BY request_id ORDER BY row_number) AS occurrence,"
-        " content_hash = first_value(content_hash) OVER (PARTITION BY request_id ORDER BY row_number)"
-        "  AS same,"
-        " first_value(row_number) OVER (PARTITION BY request_id ORDER BY row_number) AS first_row"
+        " row_number() OVER newest_first AS occurrence,"
+        " content_hash = first_value(content_hash) OVER newest_first AS same,"
+        " first_value(row_number) OVER newest_first AS kept_row,"
+        " coalesce(first_value(status_utc) OVER newest_first > status_utc"
+        "  OR (status_utc IS NULL AND first_value(status_utc) OVER newest_first IS NOT NULL), false) AS older"
         " FROM _stage_rows WHERE request_id IN"
         " (SELECT request_id FROM _stage_rows GROUP BY request_id HAVING count(*) > 1)"
+        " WINDOW newest_first AS (PARTITION BY request_id ORDER BY status_utc DESC NULLS LAST, row_number)"
     )
     conflicts = con.execute(
-        "SELECT row_number, line_number, request_id, first_row FROM _repeats"
+        "SELECT row_number, line_number, request_id, kept_row, older FROM _repeats"
         " WHERE occurrence > 1 AND NOT same ORDER BY row_number"
     ).fetchall()
     repeats_row = con.execute("SELECT count(*) FROM _repeats WHERE occurrence > 1 AND same").fetchone()
@@ -255,7 +287,7 @@ def resolve_duplicates(
             line_number=r[1],
             request_id=r[2],
             column=column,
-            raw_value=f"{r[2]} (first seen in row {r[3]})",
+            raw_value=f"{r[2]} (row {r[3]} kept: {'a newer status date' if r[4] else 'first in the file'})",
             reason="duplicate request id with different content",
         )
         for r in conflicts

@@ -10,10 +10,11 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+import duckdb
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from citystat.errors import ConfigError
 
@@ -59,6 +60,24 @@ class TimestampFormat(BaseModel):
     format: str = Field(description="strptime pattern, or 'iso8601'.")
     zone: Literal["local", "offset", "iso8601"] = "local"
 
+    @field_validator("format")
+    @classmethod
+    def check_format(cls, value: str) -> str:
+        if value != "iso8601":
+            check_strptime_format(value)
+        return value
+
+    @model_validator(mode="after")
+    def check_zone(self) -> TimestampFormat:
+        has_offset = "%z" in self.format or "%Z" in self.format
+        if (self.format == "iso8601") != (self.zone == "iso8601"):
+            raise ValueError("format 'iso8601' goes with zone 'iso8601', and only with it")
+        if self.zone == "offset" and not has_offset:
+            raise ValueError("zone 'offset' needs %z or %Z in the format")
+        if self.zone == "local" and has_offset:
+            raise ValueError("a format with %z or %Z carries an offset: use zone 'offset'")
+        return self
+
 
 class SourceMapping(BaseModel):
     """How one kind of source file maps onto the canonical service-request fields."""
@@ -73,7 +92,11 @@ class SourceMapping(BaseModel):
         description="Canonical fields whose source column must exist in the header.",
     )
     case_insensitive_headers: bool = True
-    ignore_columns: list[str] = Field(default_factory=list)
+    ignore_columns: list[str] = Field(
+        default_factory=list,
+        description="Source columns never read: not mapped, not compared for duplicate names, and a bad"
+        " value in them (too long, not UTF-8) does not reject the row.",
+    )
     timestamps: list[TimestampFormat] = Field(
         default_factory=lambda: [TimestampFormat(format="iso8601", zone="iso8601")]
     )
@@ -82,6 +105,40 @@ class SourceMapping(BaseModel):
         False, description="Derive service_name by dropping a 'XX-' prefix from the service code."
     )
     delimiter: str = ","
+
+    @field_validator("delimiter")
+    @classmethod
+    def check_delimiter(cls, value: str) -> str:
+        if len(value) != 1:
+            hint = ' for a tab write delimiter: "\\t" (double quotes)' if value == "\\t" else ""
+            raise ValueError(f"must be one character, not {value!r} ({len(value)} characters);{hint}")
+        if value in ('"', "\r", "\n"):
+            raise ValueError(f"{value!r} cannot separate columns")
+        return value
+
+    @field_validator("columns")
+    @classmethod
+    def check_columns(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        if not value:
+            raise ValueError("names no fields")
+        for canonical, names in value.items():
+            if not names or not all(name.strip() for name in names):
+                raise ValueError(f"{canonical}: names no source column") from None
+        return value
+
+    @field_validator("required")
+    @classmethod
+    def check_required(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in CANONICAL_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown canonical field(s) {', '.join(unknown)}")
+        return value
+
+    def is_ignored(self, column: str) -> bool:
+        """True for a source column listed in ``ignore_columns``: never read, mapped or checked."""
+        if self.case_insensitive_headers:
+            return column.strip().lower() in {name.strip().lower() for name in self.ignore_columns}
+        return column in self.ignore_columns
 
     def source_column(self, canonical: str, header: list[str]) -> str | None:
         """Return the header column that feeds ``canonical``, or None when absent."""
@@ -147,6 +204,13 @@ class CityProfile(BaseModel):
     )
     default_format: str = "open311-json"
 
+    @field_validator("time_zone")
+    @classmethod
+    def check_time_zone(cls, value: str) -> str:
+        if not is_time_zone(value):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as America/New_York)")
+        return value
+
     def boundary_label(self, layer: str) -> BoundaryLabel:
         return self.boundary_labels.get(layer, BoundaryLabel())
 
@@ -157,6 +221,43 @@ class CityProfile(BaseModel):
                 f"known formats: {', '.join(self.source_formats)}"
             )
         return load_mapping(name)
+
+
+def check_strptime_format(pattern: str) -> None:
+    """Raise ValueError unless DuckDB's strptime (which reads the dates) accepts ``pattern``."""
+    with duckdb.connect() as con:
+        try:
+            con.execute("SELECT try_strptime('', ?)", [pattern])
+        except duckdb.Error as exc:
+            reason = str(exc).removeprefix("Invalid Input Error: ")
+            raise ValueError(f"{pattern!r} is not a valid date format: {reason}") from None
+
+
+def is_time_zone(name: str) -> bool:
+    """True when DuckDB (which converts the times) knows the zone ``name``."""
+    with duckdb.connect() as con:
+        row = con.execute("SELECT count(*) FROM pg_timezone_names() WHERE name = ?", [name]).fetchone()
+    return bool(row and row[0])
+
+
+def explain(error: ValidationError) -> str:
+    """A pydantic error as one line: 'field.path: message; ...'."""
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"])
+        message = str(item["msg"]).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
+
+
+def read_yaml(path: Path, what: str) -> Any:
+    """Parse a YAML file, or raise ConfigError naming the file."""
+    try:
+        return yaml.safe_load(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read {what}: not UTF-8 text: {exc}") from exc
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read {what}: {' '.join(str(exc).split())}") from exc
 
 
 def _package_file(*parts: str) -> Path:
@@ -173,8 +274,13 @@ def load_profile(name: str) -> CityProfile:
     path = Path(name) if name.endswith((".yaml", ".yml")) else _package_file(f"{name}.yaml")
     if not path.exists():
         raise ConfigError(f"unknown city profile {name!r}; built-in profiles: {', '.join(list_profiles())}")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return CityProfile.model_validate(data)
+    data = read_yaml(path, "city profile")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a city profile must be a YAML mapping")
+    try:
+        return CityProfile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: invalid city profile: {explain(exc)}") from exc
 
 
 @cache
@@ -188,10 +294,7 @@ def load_mapping(name: str) -> SourceMapping:
 
 def read_mapping_file(path: Path) -> SourceMapping:
     """Read a user's column-mapping YAML (for ``--format csv --mapping FILE``)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read mapping file: {exc}") from exc
+    data = read_yaml(path, "mapping file")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a mapping file must be a YAML mapping with a 'columns' key")
     data.setdefault("name", path.stem)
@@ -206,5 +309,5 @@ def read_mapping_file(path: Path) -> SourceMapping:
             )
     try:
         return SourceMapping.model_validate(data)
-    except ValueError as exc:
-        raise ConfigError(f"{path}: invalid mapping: {exc}") from exc
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: invalid mapping: {explain(exc)}") from exc
