@@ -152,6 +152,8 @@ def test_exact_median_is_refused_where_an_engine_cannot_compute_it(tmp_path: Pat
             "status_flag": "string",
             "created_at": "timestamp",
             "closed_at": "timestamp",
+            "created_utc": "timestamp",
+            "closed_utc": "timestamp",
             "load_id": "int64",
         },
         name="service_requests",

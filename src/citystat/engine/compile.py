@@ -37,11 +37,15 @@ class Scan:
 
 @dataclass(frozen=True)
 class Columns:
-    """Which warehouse columns hold the instants used for durations and order checks."""
+    """Which warehouse columns hold the instants used for durations and order checks.
 
-    created: str = "created_at"
-    closed: str = "closed_at"
-    due: str = "due_at"
+    Durations and "closed by due" use the UTC instants, so a request open across a daylight-saving
+    change is measured in real elapsed time; periods are placed by the local ``date_field``.
+    """
+
+    created: str = "created_utc"
+    closed: str = "closed_utc"
+    due: str = "due_utc"
 
 
 def plan_scans(
