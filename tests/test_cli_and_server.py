@@ -58,7 +58,9 @@ def test_ingest_and_loads_commands(real, tmp_path) -> None:
 def test_errors_are_one_clear_line(real, tmp_path) -> None:
     db = tmp_path / "cli.duckdb"
     nhp = REPO.parent / "shared/data/real/baltimore-demographics/nhp2017_csa_indicators.csv"
-    done = run(["ingest", "requests", str(nhp)], db, check=False, columns=40)  # a narrow terminal never wraps it
+    done = run(
+        ["ingest", "requests", str(nhp)], db, check=False, columns=40
+    )  # a narrow terminal never wraps it
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ")
