@@ -17,3 +17,15 @@ class IngestError(CitystatError):
 
 class WarehouseError(CitystatError):
     """The warehouse is missing, locked or at an unexpected schema version."""
+
+
+class EngineError(CitystatError):
+    """A compute engine (DuckDB, PostgreSQL, Spark) cannot be opened, or data cannot be published to it."""
+
+
+class UnsupportedMeasureError(EngineError):
+    """A backend cannot compile a measure feature exactly.
+
+    Raised instead of silently substituting an approximation: e.g. an exact median or percentile on
+    Trino or BigQuery, where Ibis only offers ``approx_percentile`` / ``APPROX_QUANTILES``.
+    """

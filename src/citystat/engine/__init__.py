@@ -1,0 +1,1 @@
+"""Engine: run measure computations through Ibis on DuckDB (the warehouse), PostgreSQL or Spark."""
