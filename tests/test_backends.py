@@ -286,3 +286,13 @@ def test_every_engine_is_known() -> None:
     assert ENGINES == ("duckdb", "postgres", "spark")
     with pytest.raises(EngineError, match="unknown engine"):
         open_engine("oracle", Settings())  # type: ignore[arg-type]
+
+
+def test_ibis_can_replace_a_table_with_the_pinned_sqlglot() -> None:
+    # sqlglot >= 30.18 makes Ibis 12 emit a nameless "DROP TABLE IF EXISTS" (ibis-project/ibis#12101).
+    con = ibis.duckdb.connect()
+    con.create_table("t", ibis.memtable({"x": [1]}), overwrite=True)
+    con.create_table("t", ibis.memtable({"x": [2, 3]}), overwrite=True)
+    con.drop_table("t", force=True)
+    assert "t" not in con.list_tables()
+    con.disconnect()
