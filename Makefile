@@ -13,7 +13,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -34,8 +34,9 @@ lint: $(STAMP) ## ruff (lint + format check) and mypy --strict
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
 
-test: lint ## Set up, lint, and run the whole test suite
-	$(BIN)/pytest -n 2 --dist loadfile
+test: lint ## Set up, lint, and run the whole test suite (Spark tests second, in one JVM)
+	$(BIN)/pytest -n 2 --dist loadfile -m "not spark"
+	$(BIN)/pytest -m spark
 
 format: $(STAMP) ## Reformat and auto-fix
 	$(BIN)/ruff format src tests

@@ -13,6 +13,9 @@ from citystat.ingest import ingest_boundaries
 from citystat.profiles import CityProfile, load_profile
 from citystat.warehouse import open_warehouse, resolve_profile
 
+# Engine fixtures (postgres_url, spark_engine, engine, sample_warehouse) live in tests/backends.py.
+pytest_plugins = ["tests.backends"]
+
 REPO = Path(__file__).resolve().parents[1]
 REAL = Path(os.environ.get("CITYSTAT_REAL_DATA", REPO.parent / "shared" / "data" / "real"))
 BOUNDARIES = REAL / "baltimore-boundaries"

@@ -20,12 +20,12 @@ class WarehouseError(CitystatError):
 
 
 class EngineError(CitystatError):
-    """A measure cannot be computed on the chosen engine (connection, missing table...)."""
+    """A compute engine (DuckDB, PostgreSQL, Spark) cannot be opened, or data cannot be published to it."""
 
 
 class UnsupportedMeasureError(EngineError):
-    """An engine cannot compile a measure feature exactly, e.g. exact median on Trino or BigQuery.
+    """A backend cannot compile a measure feature exactly.
 
-    citystat never substitutes an approximation silently: the measure must opt in with
-    ``exact: false``.
+    Raised instead of silently substituting an approximation: e.g. an exact median or percentile on
+    Trino or BigQuery, where Ibis only offers ``approx_percentile`` / ``APPROX_QUANTILES``.
     """

@@ -60,6 +60,23 @@ class Settings(BaseSettings):
         None,
         description="Folder of measure YAML files; unset = the built-in catalog named by the city profile.",
     )
+    engine: Literal["duckdb", "postgres", "spark"] = Field(
+        "duckdb",
+        description=(
+            "Engine that computes measures: 'duckdb' reads the warehouse file itself; 'postgres' and "
+            "'spark' compute on a copy of the warehouse tables published to them."
+        ),
+    )
+    postgres_url: str | None = Field(
+        None,
+        description=(
+            "PostgreSQL connection URL for the 'postgres' engine, e.g. "
+            "'postgresql://citystat@127.0.0.1:5432/citystat' (libpq syntax; a password may be included)."
+        ),
+    )
+    spark_master: str = Field(
+        "local[2]", description="Spark master URL for the 'spark' engine ('local[N]' runs Spark in-process)."
+    )
 
     @model_validator(mode="after")
     def refuse_placeholder_secret(self) -> Settings:
