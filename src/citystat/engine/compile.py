@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import reduce
+from typing import Literal, TypeAlias
 
 import ibis
 import ibis.common.exceptions as ibis_errors
@@ -23,6 +24,7 @@ from citystat.errors import UnsupportedMeasureError
 
 SECONDS_PER_UNIT = {"hours_to_close": 3600.0, "days_to_close": 86400.0}
 CITYWIDE = ""
+Breakdown: TypeAlias = Dimension | Literal[""]  # a dimension, or '' for the whole city
 
 
 @dataclass(frozen=True, order=True)
@@ -45,15 +47,30 @@ class Columns:
 
 
 def plan_scans(
-    measures: Iterable[Measure], grains: Sequence[Grain], dimensions: Sequence[Dimension] | None = None
+    measures: Iterable[Measure],
+    grains: Sequence[Grain],
+    dimensions: Sequence[Dimension] | None = None,
+    *,
+    breakdown: Sequence[Breakdown] | None = None,
 ) -> dict[Scan, list[Measure]]:
     """Group measures into scans: each measure at every grain, citywide and by each of its
-    allowed disaggregations (limited to ``dimensions`` when given)."""
+    allowed disaggregations (limited to ``dimensions`` when given).
+
+    ``breakdown`` replaces that choice for every measure: each is computed by exactly these
+    dimensions ('' for citywide), whatever disaggregations it declares (benchmarks, ad hoc
+    analysis). It cannot be combined with ``dimensions``.
+    """
+    if breakdown is not None and dimensions is not None:
+        raise ValueError("give either 'dimensions' or 'breakdown', not both")
     scans: dict[Scan, list[Measure]] = {}
     for measure in measures:
         computation = require_computation(measure)
-        wanted: list[str] = [CITYWIDE]
-        wanted += [d for d in measure.disaggregations if dimensions is None or d in dimensions]
+        wanted: list[str]
+        if breakdown is not None:
+            wanted = list(dict.fromkeys(breakdown))
+        else:
+            wanted = [CITYWIDE]
+            wanted += [d for d in measure.disaggregations if dimensions is None or d in dimensions]
         for grain in grains:
             for dimension in wanted:
                 scan = Scan(computation.source, computation.date_field, grain, dimension)

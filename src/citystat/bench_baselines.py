@@ -1,0 +1,342 @@
+"""The compute benchmark's baselines: the catalog by week × neighbourhood, written by hand.
+
+Each baseline reads the measure definitions (:class:`~citystat.catalog.model.Computation`) and
+computes them its own way, with no code from the engine's compiler: (a) one DuckDB SQL query with
+a ``FILTER`` aggregate per measure, (b) pandas over the Parquet export, (c) polars lazy over the
+same file. Every baseline returns one row per (week, neighbourhood) group, a ``week`` and a
+``neighborhood`` column, and ``m{i}`` holding measure ``i``'s value (NULL/NaN where it has no
+rows); :func:`to_long` turns that into the long form the benchmark compares.
+
+Semantics, as the catalog defines them: a row belongs to the week (Monday) of ``created_at`` and
+to its neighbourhood ('' when unknown); durations are ``closed_at - created_at`` in seconds over
+the stored wall-clock times; rows closed as duplicates are left out unless a measure includes them;
+counts are kept for every group (zero included), other measures only where they have rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from citystat.catalog.model import Computation, Filter, Measure
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+    import polars as pl
+
+SOURCE_COLUMNS = (
+    "created_at",
+    "closed_at",
+    "due_at",
+    "service_code",
+    "agency",
+    "method_received",
+    "status",
+    "status_flag",
+    "outside_city",
+    "neighborhood",
+)
+UNIT_SECONDS = {"hours_to_close": 3600.0, "days_to_close": 86400.0}
+LONG_SCHEMA = pa.schema(
+    [
+        ("measure_id", pa.string()),
+        ("week", pa.date32()),
+        ("neighborhood", pa.string()),
+        ("value", pa.float64()),
+    ]
+)
+
+
+def computations(measures: Sequence[Measure]) -> list[Computation]:
+    """The measures' computations, refusing what the baselines do not implement."""
+    out: list[Computation] = []
+    for measure in measures:
+        c = measure.computation
+        if c is None or c.date_field != "created_at" or c.source != "service_requests":
+            raise ValueError(f"the baselines compute service requests by created_at only ({measure.id})")
+        if measure.effective_from is not None:
+            raise ValueError(f"the baselines do not apply effective_from ({measure.id})")
+        out.append(c)
+    return out
+
+
+# (a) DuckDB SQL -----------------------------------------------------------------------------------
+
+
+def sql_filter(where: Filter, params: list[object]) -> list[str]:
+    """SQL conditions for a filter; values are appended to ``params`` in placeholder order."""
+
+    def one_of(column: str, values: Sequence[str]) -> str:
+        params.extend(values)
+        return f"{column} IN ({', '.join('?' * len(values))})"
+
+    parts: list[str] = []
+    if where.service_codes:
+        parts.append(one_of("service_code", where.service_codes))
+    if where.service_code_prefixes:
+        params.extend(where.service_code_prefixes)
+        parts.append(
+            "(" + " OR ".join(["starts_with(service_code, ?)"] * len(where.service_code_prefixes)) + ")"
+        )
+    if where.agencies:
+        parts.append(one_of("agency", where.agencies))
+    if where.methods:
+        parts.append(one_of("method_received", where.methods))
+    if where.statuses:
+        parts.append(one_of("lower(status)", [s.lower() for s in where.statuses]))
+    if where.closed is not None:
+        parts.append("closed_at IS NOT NULL" if where.closed else "closed_at IS NULL")
+    if where.closed_within_hours is not None:
+        params.append(where.closed_within_hours * 3600.0)
+        parts.append("(closed_at IS NOT NULL AND secs <= ?)")
+    if where.has_due is not None:
+        parts.append("due_at IS NOT NULL" if where.has_due else "due_at IS NULL")
+    if where.closed_by_due is not None:
+        on_time = "(closed_at IS NOT NULL AND closed_at <= due_at)"
+        parts.append(f"(due_at IS NOT NULL AND {'' if where.closed_by_due else 'NOT '}{on_time})")
+    if where.in_city:
+        parts.append("NOT coalesce(outside_city, false)")
+    return parts
+
+
+def sql_where(c: Computation, params: list[object], *extra: Filter) -> str:
+    parts = sql_filter(c.filter, params)
+    for where in extra:
+        parts += sql_filter(where, params)
+    if not c.include_duplicates:
+        parts.append("(status_flag IS NULL OR status_flag <> 'duplicate')")
+    return " AND ".join(parts) or "true"
+
+
+def sql_aggregate(c: Computation, index: int, params: list[object]) -> str:
+    """One measure as one aggregate (a template per aggregate kind)."""
+    if c.aggregate == "count":
+        return f"count(*) FILTER (WHERE {sql_where(c, params)}) AS m{index}"
+    if c.aggregate == "ratio":
+        assert c.numerator is not None
+        num = sql_where(c, params, c.numerator)
+        den = sql_where(c, params)
+        return f"count(*) FILTER (WHERE {num})::DOUBLE / nullif(count(*) FILTER (WHERE {den}), 0) AS m{index}"
+    assert c.value is not None
+    params.append(UNIT_SECONDS[c.value])
+    value = "secs / ?"
+    where = sql_where(c, params) + " AND closed_at IS NOT NULL"
+    if c.aggregate == "mean":
+        return f"avg({value}) FILTER (WHERE {where}) AS m{index}"
+    if c.aggregate == "median":
+        return f"median({value}) FILTER (WHERE {where}) AS m{index}"
+    assert c.percentile is not None
+    # quantile_cont needs a constant fraction: a float the model validated to lie in (0, 1).
+    return f"quantile_cont({value}, {float(c.percentile)!r}) FILTER (WHERE {where}) AS m{index}"
+
+
+def build_sql(measures: Sequence[Measure]) -> tuple[str, list[object]]:
+    """The whole catalog as one query over ``service_requests``, and its parameters."""
+    params: list[object] = []
+    aggregates = [sql_aggregate(c, i, params) for i, c in enumerate(computations(measures))]
+    sql = (
+        "SELECT date_trunc('week', created_at)::DATE AS week, coalesce(neighborhood, '') AS neighborhood,\n  "
+        + ",\n  ".join(aggregates)
+        + "\nFROM (SELECT *, epoch(closed_at) - epoch(created_at) AS secs FROM service_requests)"
+        "\nGROUP BY 1, 2"
+    )
+    return sql, params
+
+
+def compute_sql(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure]) -> pa.Table:
+    sql, params = build_sql(measures)
+    return con.execute(sql, params).to_arrow_table()
+
+
+# (b) pandas ---------------------------------------------------------------------------------------
+
+
+def pandas_filter(df: pd.DataFrame, secs: pd.Series, where: Filter) -> pd.Series:
+    import pandas as pd
+
+    mask = pd.Series(True, index=df.index)
+    if where.service_codes:
+        mask &= df["service_code"].isin(where.service_codes)
+    if where.service_code_prefixes:
+        mask &= df["service_code"].str.startswith(tuple(where.service_code_prefixes)).fillna(False)
+    if where.agencies:
+        mask &= df["agency"].isin(where.agencies)
+    if where.methods:
+        mask &= df["method_received"].isin(where.methods)
+    if where.statuses:
+        mask &= df["status"].str.lower().isin([s.lower() for s in where.statuses])
+    closed, due = df["closed_at"], df["due_at"]
+    if where.closed is not None:
+        mask &= closed.notna() if where.closed else closed.isna()
+    if where.closed_within_hours is not None:
+        mask &= closed.notna() & (secs <= where.closed_within_hours * 3600.0)
+    if where.has_due is not None:
+        mask &= due.notna() if where.has_due else due.isna()
+    if where.closed_by_due is not None:
+        on_time = closed.notna() & (closed <= due)
+        mask &= due.notna() & (on_time if where.closed_by_due else ~on_time)
+    if where.in_city:
+        mask &= ~df["outside_city"].fillna(False).astype(bool)
+    return mask
+
+
+def compute_pandas(path: Path, measures: Sequence[Measure]) -> pd.DataFrame:
+    """Masks per measure; counts in one groupby over boolean columns, statistics per measure."""
+    import pandas as pd
+
+    df = pd.read_parquet(path, columns=list(SOURCE_COLUMNS))
+    created = df["created_at"]
+    week = created.dt.normalize() - pd.to_timedelta(created.dt.weekday, unit="D")
+    neighborhood = df["neighborhood"].fillna("")
+    codes, groups = pd.MultiIndex.from_arrays(
+        [week, neighborhood], names=["week", "neighborhood"]
+    ).factorize()
+    group = pd.Series(codes, index=df.index)
+    secs = (df["closed_at"] - created).dt.total_seconds()
+    kept = df["status_flag"].isna() | (df["status_flag"] != "duplicate")
+
+    flags: dict[str, pd.Series] = {}
+    stats: dict[str, pd.Series] = {}
+    ratios: list[int] = []
+    for i, c in enumerate(computations(measures)):
+        base = pandas_filter(df, secs, c.filter)
+        if not c.include_duplicates:
+            base &= kept
+        if c.aggregate == "count":
+            flags[f"m{i}"] = base
+        elif c.aggregate == "ratio":
+            assert c.numerator is not None
+            flags[f"n{i}"] = base & pandas_filter(df, secs, c.numerator)
+            flags[f"d{i}"] = base
+            ratios.append(i)
+        else:
+            assert c.value is not None
+            known = base & df["closed_at"].notna()
+            values = (secs[known] / UNIT_SECONDS[c.value]).groupby(group[known])
+            if c.aggregate == "mean":
+                stats[f"m{i}"] = values.mean()
+            elif c.aggregate == "median":
+                stats[f"m{i}"] = values.median()
+            else:
+                stats[f"m{i}"] = values.quantile(c.percentile)
+    counts = pd.DataFrame(flags).groupby(group).sum().astype("float64")
+    for i in ratios:
+        den = counts.pop(f"d{i}")
+        counts[f"m{i}"] = counts.pop(f"n{i}") / den.where(den > 0)
+    out = counts.join(pd.DataFrame(stats))
+    out = out[[f"m{i}" for i in range(len(measures))]]
+    out.index = groups[out.index].set_names(["week", "neighborhood"])
+    out = out.reset_index()
+    out["week"] = out["week"].dt.date
+    return out
+
+
+# (c) polars ---------------------------------------------------------------------------------------
+
+
+def polars_filter(where: Filter) -> list[pl.Expr]:
+    import polars as pl
+
+    code, closed, due = pl.col("service_code"), pl.col("closed_at"), pl.col("due_at")
+    parts: list[pl.Expr] = []
+    if where.service_codes:
+        parts.append(code.is_in(where.service_codes))
+    if where.service_code_prefixes:
+        parts.append(pl.any_horizontal([code.str.starts_with(p) for p in where.service_code_prefixes]))
+    if where.agencies:
+        parts.append(pl.col("agency").is_in(where.agencies))
+    if where.methods:
+        parts.append(pl.col("method_received").is_in(where.methods))
+    if where.statuses:
+        parts.append(pl.col("status").str.to_lowercase().is_in([s.lower() for s in where.statuses]))
+    if where.closed is not None:
+        parts.append(closed.is_not_null() if where.closed else closed.is_null())
+    if where.closed_within_hours is not None:
+        parts.append(closed.is_not_null() & (pl.col("secs") <= where.closed_within_hours * 3600.0))
+    if where.has_due is not None:
+        parts.append(due.is_not_null() if where.has_due else due.is_null())
+    if where.closed_by_due is not None:
+        on_time = closed.is_not_null() & (closed <= due).fill_null(False)
+        parts.append(due.is_not_null() & (on_time if where.closed_by_due else ~on_time))
+    if where.in_city:
+        parts.append(~pl.col("outside_city").fill_null(False))
+    return parts
+
+
+def polars_where(c: Computation, *extra: Filter) -> pl.Expr:
+    import polars as pl
+
+    parts = polars_filter(c.filter)
+    for where in extra:
+        parts += polars_filter(where)
+    if not c.include_duplicates:
+        parts.append(pl.col("status_flag").is_null() | (pl.col("status_flag") != "duplicate"))
+    return pl.all_horizontal([pl.lit(True), *parts]).fill_null(False)
+
+
+def compute_polars(path: Path, measures: Sequence[Measure]) -> pl.DataFrame:
+    """One lazy query: scan, derive week and seconds, one group_by with a filtered expression each."""
+    import polars as pl
+
+    aggregates: list[pl.Expr] = []
+    for i, c in enumerate(computations(measures)):
+        base = polars_where(c)
+        if c.aggregate == "count":
+            aggregates.append(base.sum().cast(pl.Float64).alias(f"m{i}"))
+        elif c.aggregate == "ratio":
+            assert c.numerator is not None
+            num = polars_where(c, c.numerator).sum().cast(pl.Float64)
+            den = base.sum().cast(pl.Float64)
+            aggregates.append(pl.when(den > 0).then(num / den).alias(f"m{i}"))
+        else:
+            assert c.value is not None
+            known = base & pl.col("closed_at").is_not_null()
+            value = (pl.col("secs") / UNIT_SECONDS[c.value]).filter(known)
+            if c.aggregate == "mean":
+                statistic = value.mean()
+            elif c.aggregate == "median":
+                statistic = value.median()
+            else:
+                assert c.percentile is not None
+                statistic = value.quantile(c.percentile, interpolation="linear")
+            aggregates.append(statistic.alias(f"m{i}"))
+    created = pl.col("created_at")
+    return (
+        pl.scan_parquet(path)
+        .select(list(SOURCE_COLUMNS))
+        .with_columns(
+            week=created.dt.truncate("1w").dt.date(),
+            neighborhood=pl.col("neighborhood").fill_null(""),
+            secs=(pl.col("closed_at") - created).dt.total_microseconds() / 1e6,
+        )
+        .group_by("week", "neighborhood")
+        .agg(aggregates)
+        .collect()
+    )
+
+
+# the long form ------------------------------------------------------------------------------------
+
+
+def to_long(wide: pa.Table, measures: Sequence[Measure]) -> pa.Table:
+    """(measure_id, week, neighborhood, value) rows, stored the way the engine stores them:
+    counts for every group, other measures only where they have a value."""
+    import pyarrow.compute as pc
+
+    parts: list[pa.Table] = []
+    week = wide.column("week").cast(pa.date32())
+    neighborhood = wide.column("neighborhood").cast(pa.string())
+    for i, measure in enumerate(measures):
+        value = wide.column(f"m{i}").cast(pa.float64())
+        part = pa.table(
+            [pa.array([measure.id] * len(wide), pa.string()), week, neighborhood, value],
+            schema=LONG_SCHEMA,
+        )
+        if measure.computation is None or measure.computation.aggregate != "count":
+            part = part.filter(pc.and_(pc.is_valid(value), pc.invert(pc.is_nan(value))))
+        parts.append(part)
+    return pa.concat_tables(parts)
