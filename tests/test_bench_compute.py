@@ -25,6 +25,7 @@ from citystat.engine.compute import compute_catalog
 from citystat.warehouse import open_warehouse, resolve_profile
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.slow
 ROWS = 20_000
 SEED = 11
 Key = tuple[str, dt.date, str]

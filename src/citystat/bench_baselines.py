@@ -40,6 +40,7 @@ SOURCE_COLUMNS = (
     "outside_city",
     "neighborhood",
 )
+TEXT_COLUMNS = ("service_code", "agency", "method_received", "status", "status_flag", "neighborhood")
 UNIT_SECONDS = {"hours_to_close": 3600.0, "days_to_close": 86400.0}
 LONG_SCHEMA = pa.schema(
     [
@@ -185,54 +186,55 @@ def pandas_filter(df: pd.DataFrame, secs: pd.Series, where: Filter) -> pd.Series
 
 
 def compute_pandas(path: Path, measures: Sequence[Measure]) -> pd.DataFrame:
-    """Masks per measure; counts in one groupby over boolean columns, statistics per measure."""
+    """Group numbers once; per measure, a boolean mask, then counts of the selected group numbers
+    (``value_counts``) or a groupby statistic over the selected rows."""
     import pandas as pd
+    import pyarrow.parquet as pq
 
-    df = pd.read_parquet(path, columns=list(SOURCE_COLUMNS))
+    # Text columns as categoricals: a few distinct values each, so masks work on the categories.
+    df = pq.read_table(path, columns=list(SOURCE_COLUMNS), read_dictionary=list(TEXT_COLUMNS)).to_pandas()
     created = df["created_at"]
     week = created.dt.normalize() - pd.to_timedelta(created.dt.weekday, unit="D")
-    neighborhood = df["neighborhood"].fillna("")
-    codes, groups = pd.MultiIndex.from_arrays(
-        [week, neighborhood], names=["week", "neighborhood"]
-    ).factorize()
-    group = pd.Series(codes, index=df.index)
+    neighborhood = df["neighborhood"]
+    if "" not in neighborhood.cat.categories:
+        neighborhood = neighborhood.cat.add_categories([""])
+    keys = pd.DataFrame({"week": week, "neighborhood": neighborhood.fillna("")})
+    grouped = keys.groupby(["week", "neighborhood"], observed=True, sort=True)
+    group = grouped.ngroup()  # numbers follow the sorted keys, as grouped.size().index does
+    every = pd.RangeIndex(grouped.ngroups)
     secs = (df["closed_at"] - created).dt.total_seconds()
     kept = df["status_flag"].isna() | (df["status_flag"] != "duplicate")
 
-    flags: dict[str, pd.Series] = {}
-    stats: dict[str, pd.Series] = {}
-    ratios: list[int] = []
+    def count(mask: pd.Series) -> pd.Series:
+        return group[mask].value_counts().reindex(every, fill_value=0).astype("float64")
+
+    out: dict[str, pd.Series] = {}
     for i, c in enumerate(computations(measures)):
         base = pandas_filter(df, secs, c.filter)
         if not c.include_duplicates:
             base &= kept
         if c.aggregate == "count":
-            flags[f"m{i}"] = base
+            out[f"m{i}"] = count(base)
         elif c.aggregate == "ratio":
             assert c.numerator is not None
-            flags[f"n{i}"] = base & pandas_filter(df, secs, c.numerator)
-            flags[f"d{i}"] = base
-            ratios.append(i)
+            den = count(base)
+            out[f"m{i}"] = count(base & pandas_filter(df, secs, c.numerator)) / den.where(den > 0)
         else:
             assert c.value is not None
             known = base & df["closed_at"].notna()
             values = (secs[known] / UNIT_SECONDS[c.value]).groupby(group[known])
             if c.aggregate == "mean":
-                stats[f"m{i}"] = values.mean()
+                statistic = values.mean()
             elif c.aggregate == "median":
-                stats[f"m{i}"] = values.median()
+                statistic = values.median()
             else:
-                stats[f"m{i}"] = values.quantile(c.percentile)
-    counts = pd.DataFrame(flags).groupby(group).sum().astype("float64")
-    for i in ratios:
-        den = counts.pop(f"d{i}")
-        counts[f"m{i}"] = counts.pop(f"n{i}") / den.where(den > 0)
-    out = counts.join(pd.DataFrame(stats))
-    out = out[[f"m{i}" for i in range(len(measures))]]
-    out.index = groups[out.index].set_names(["week", "neighborhood"])
-    out = out.reset_index()
-    out["week"] = out["week"].dt.date
-    return out
+                statistic = values.quantile(c.percentile)
+            out[f"m{i}"] = statistic.reindex(every)
+    wide = pd.DataFrame(out)
+    wide.index = grouped.size().index
+    wide = wide.reset_index()
+    wide["week"] = wide["week"].dt.date
+    return wide
 
 
 # (c) polars ---------------------------------------------------------------------------------------
