@@ -41,8 +41,9 @@ format: $(STAMP) ## Reformat and auto-fix
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
 
-bench: $(STAMP) ## Ingest benchmark on 1M synthetic rows (ratio to plain DuckDB read_csv)
+bench: $(STAMP) ## Ingest and compute benchmarks on 1M synthetic rows (ratios to baselines, same run)
 	$(BIN)/citystat bench ingest --rows 1000000
+	$(BIN)/citystat bench compute --rows 1000000
 
 clean: ## Remove the venv, generated data and the warehouse
 	rm -rf $(VENV) data citystat.duckdb citystat.duckdb.wal .pytest_cache .mypy_cache .ruff_cache

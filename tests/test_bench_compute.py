@@ -59,7 +59,7 @@ def test_every_contender_computes_the_same_values(report: dict[str, Any]) -> Non
     measures = starter_measures()
     assert {key[0] for key in ours} == {m.id for m in measures}  # all 41, none dropped
     assert len({key[2] for key in ours}) > 50 and len({key[1] for key in ours}) > 100
-    for name in ("duckdb-sql", "pandas", "polars"):
+    for name in ("duckdb-sql", "duckdb-sql-case", "pandas", "polars"):
         theirs = read_values(steps[name]["values_file"])
         assert theirs.keys() == ours.keys(), name
         for key, value in ours.items():
@@ -101,10 +101,12 @@ def test_values_are_what_independent_sql_on_the_warehouse_says(report: dict[str,
     assert math.isclose(ours[("city-median-days", week, place)], median, rel_tol=1e-12)
 
 
-def test_the_hand_written_query_binds_every_value() -> None:
-    sql, params = build_sql(starter_measures())
+@pytest.mark.parametrize("style", ["filter", "case"])
+def test_the_hand_written_query_binds_every_value(style: str) -> None:
+    sql, params = build_sql(starter_measures(), style)  # type: ignore[arg-type]
     assert "TRM-Pothole Repair" in params and "TRM-Pothole Repair" not in sql
     assert sql.count("?") == len(params)
+    assert ("FILTER" in sql) == (style == "filter")
 
 
 def test_breakdown_computes_every_measure_by_the_given_dimensions_only(

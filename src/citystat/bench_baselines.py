@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import pyarrow as pa
 
@@ -113,32 +113,44 @@ def sql_where(c: Computation, params: list[object], *extra: Filter) -> str:
     return " AND ".join(parts) or "true"
 
 
-def sql_aggregate(c: Computation, index: int, params: list[object]) -> str:
-    """One measure as one aggregate (a template per aggregate kind)."""
-    if c.aggregate == "count":
-        return f"count(*) FILTER (WHERE {sql_where(c, params)}) AS m{index}"
-    if c.aggregate == "ratio":
+SqlStyle = Literal["filter", "case"]
+
+
+def sql_aggregate(c: Computation, index: int, params: list[object], style: SqlStyle = "filter") -> str:
+    """One measure as one aggregate (a template per aggregate kind).
+
+    ``filter``: ``count(*) FILTER (WHERE ...)``, ``median(x) FILTER (WHERE ...)``, as most people
+    write it. ``case``: ``count_if(...)``, ``median(CASE WHEN ... THEN x END)``, the same numbers.
+    """
+    if c.aggregate in ("count", "ratio"):
+
+        def count(where: str) -> str:
+            return f"count(*) FILTER (WHERE {where})" if style == "filter" else f"count_if({where})"
+
+        if c.aggregate == "count":
+            return f"{count(sql_where(c, params))} AS m{index}"
         assert c.numerator is not None
-        num = sql_where(c, params, c.numerator)
-        den = sql_where(c, params)
-        return f"count(*) FILTER (WHERE {num})::DOUBLE / nullif(count(*) FILTER (WHERE {den}), 0) AS m{index}"
+        num = count(sql_where(c, params, c.numerator))
+        den = count(sql_where(c, params))
+        return f"{num}::DOUBLE / nullif({den}, 0) AS m{index}"
     assert c.value is not None
-    params.append(UNIT_SECONDS[c.value])
-    value = "secs / ?"
-    where = sql_where(c, params) + " AND closed_at IS NOT NULL"
-    if c.aggregate == "mean":
-        return f"avg({value}) FILTER (WHERE {where}) AS m{index}"
-    if c.aggregate == "median":
-        return f"median({value}) FILTER (WHERE {where}) AS m{index}"
-    assert c.percentile is not None
+    function = {"mean": "avg", "median": "median"}.get(c.aggregate, "quantile_cont")
     # quantile_cont needs a constant fraction: a float the model validated to lie in (0, 1).
-    return f"quantile_cont({value}, {float(c.percentile)!r}) FILTER (WHERE {where}) AS m{index}"
+    fraction = f", {float(c.percentile)!r}" if c.percentile is not None else ""
+    unit = UNIT_SECONDS[c.value]
+    if style == "filter":
+        params.append(unit)
+        where = sql_where(c, params) + " AND closed_at IS NOT NULL"
+        return f"{function}(secs / ?{fraction}) FILTER (WHERE {where}) AS m{index}"
+    where = sql_where(c, params) + " AND closed_at IS NOT NULL"
+    params.append(unit)
+    return f"{function}(CASE WHEN {where} THEN secs / ? END{fraction}) AS m{index}"
 
 
-def build_sql(measures: Sequence[Measure]) -> tuple[str, list[object]]:
+def build_sql(measures: Sequence[Measure], style: SqlStyle = "filter") -> tuple[str, list[object]]:
     """The whole catalog as one query over ``service_requests``, and its parameters."""
     params: list[object] = []
-    aggregates = [sql_aggregate(c, i, params) for i, c in enumerate(computations(measures))]
+    aggregates = [sql_aggregate(c, i, params, style) for i, c in enumerate(computations(measures))]
     sql = (
         "SELECT date_trunc('week', created_at)::DATE AS week, coalesce(neighborhood, '') AS neighborhood,\n  "
         + ",\n  ".join(aggregates)
@@ -148,8 +160,10 @@ def build_sql(measures: Sequence[Measure]) -> tuple[str, list[object]]:
     return sql, params
 
 
-def compute_sql(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure]) -> pa.Table:
-    sql, params = build_sql(measures)
+def compute_sql(
+    con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], style: SqlStyle = "filter"
+) -> pa.Table:
+    sql, params = build_sql(measures, style)
     return con.execute(sql, params).to_arrow_table()
 
 

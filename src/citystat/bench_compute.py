@@ -4,7 +4,9 @@ The contenders, each timed in its own process on the same synthetic city in the 
 
 * ``citystat``: :func:`~citystat.engine.compute.compute_catalog` (compile through Ibis, run on
   DuckDB, write ``measure_values``) into a copy of the warehouse, a full recompute;
-* ``duckdb-sql`` (the baseline): one hand-written DuckDB query over the same warehouse table;
+* ``duckdb-sql`` (the baseline): one hand-written DuckDB query over the same warehouse table, a
+  ``FILTER`` aggregate per measure; ``duckdb-sql-case``: the same query written with ``count_if``
+  and ``CASE`` (the form citystat's compiler emits), to show what that choice alone is worth;
 * ``pandas`` and ``polars``: over a Parquet export of the columns the measures need.
 
 Each process reports the seconds of its work (after imports, before writing its answer) and its
@@ -42,6 +44,7 @@ StageFn = Callable[[str], None]
 BASELINE = "duckdb-sql"
 CONTENDERS: dict[str, str] = {
     "duckdb-sql": "(a) DuckDB: one hand-written SQL query",
+    "duckdb-sql-case": "(a') the same query with count_if/CASE",
     "citystat": "(0) citystat compute_catalog",
     "pandas": "(b) pandas over Parquet",
     "polars": "(c) polars lazy over Parquet",
@@ -316,12 +319,12 @@ def run_timed(name: str, warehouse: Path, parquet: Path, measures: Sequence[Meas
         compute_with_citystat(warehouse)
         seconds, peak = time.perf_counter() - start, peak_rss_mib()
         return Timed(seconds, peak, read_citystat_values(warehouse, measures))
-    if name == "duckdb-sql":
+    if name in ("duckdb-sql", "duckdb-sql-case"):
         from citystat.warehouse import connect
 
         con = connect(warehouse, read_only=True)
         try:
-            wide = baselines.compute_sql(con, measures)
+            wide = baselines.compute_sql(con, measures, "filter" if name == "duckdb-sql" else "case")
         finally:
             con.close()
     elif name == "pandas":
