@@ -6,12 +6,14 @@ The contenders, each timed in its own process on the same synthetic city in the 
   DuckDB, write ``measure_values``) into a copy of the warehouse, a full recompute;
 * ``duckdb-sql`` (the baseline): one hand-written DuckDB query over the same warehouse table, a
   ``FILTER`` aggregate per measure; ``duckdb-sql-case``: the same query written with ``count_if``
-  and ``CASE`` (the form citystat's compiler emits), to show what that choice alone is worth;
+  and aggregates of ``CASE`` (close to what citystat's compiler emits: ``SUM(CASE ...)``), to show
+  what that choice of form alone is worth;
 * ``pandas`` and ``polars``: over a Parquet export of the columns the measures need.
 
 Each process reports the seconds of its work (after imports, before writing its answer) and its
-peak resident memory; every contender's answer is compared with the baseline's, so a ratio never
-hides different work. Never a CI gate: only a small run checks that the answers agree.
+peak resident set size at the end of that work (``getrusage``; interpreter and imports included);
+every contender's answer is compared with the baseline's, so a ratio never hides different work.
+Never a CI gate: only a small run checks that the answers agree.
 
 Run one contender by hand with ``python -m citystat.bench_compute NAME WAREHOUSE PARQUET OUT``.
 """
