@@ -13,7 +13,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,spark]'
+	$(BIN)/pip install --quiet -e '.[dev,spark,bench]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -42,8 +42,9 @@ format: $(STAMP) ## Reformat and auto-fix
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
 
-bench: $(STAMP) ## Ingest benchmark on 1M synthetic rows (ratio to plain DuckDB read_csv)
+bench: $(STAMP) ## Ingest and compute benchmarks on 1M synthetic rows (ratios to baselines, same run)
 	$(BIN)/citystat bench ingest --rows 1000000
+	$(BIN)/citystat bench compute --rows 1000000
 
 clean: ## Remove the venv, generated data and the warehouse
 	rm -rf $(VENV) data citystat.duckdb citystat.duckdb.wal .pytest_cache .mypy_cache .ruff_cache

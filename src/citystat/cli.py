@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -13,7 +13,14 @@ import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from citystat.catalog.load import Catalog, builtin_catalog_dir, load_catalog
@@ -85,11 +92,19 @@ def open_city() -> Iterator[tuple[duckdb.DuckDBPyConnection, CityProfile]]:
 
 @contextmanager
 def progress_bar(description: str) -> Iterator[ProgressFn]:
+    with staged_progress_bar(description) as (update, _stage):
+        yield update
+
+
+@contextmanager
+def staged_progress_bar(description: str) -> Iterator[tuple[ProgressFn, Callable[[str], None]]]:
+    """A progress bar and a ``stage(message)`` that notes a finished stage and names the next."""
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         TaskProgressColumn(),
         TimeRemainingColumn(),
+        TimeElapsedColumn(),
         console=err_console,
         transient=True,
     ) as bar:
@@ -98,7 +113,11 @@ def progress_bar(description: str) -> Iterator[ProgressFn]:
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total or None)
 
-        yield update
+        def stage(message: str) -> None:
+            bar.console.print(f"[dim]·[/] {escape(message)}", highlight=False)
+            bar.update(task, description=message, completed=0, total=None)
+
+        yield update, stage
 
 
 def print_result(result: LoadResult) -> None:
@@ -331,6 +350,45 @@ def bench_ingest_cmd(
             f"{step['ratio_to_baseline']:.2f}",
         )
     console.print(table)
+    if out is not None:
+        out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+@bench_app.command("compute")
+def bench_compute_cmd(
+    rows: Annotated[int, typer.Option(help="Synthetic requests in the benchmark city.")] = 1_000_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    out: Annotated[Path | None, typer.Option(help="Also write the report as JSON here.")] = None,
+) -> None:
+    """The whole starter catalog by week × neighbourhood: citystat against hand-written DuckDB SQL
+    (the baseline), pandas and polars, each in its own process, same data, same run.
+
+    The city is built once per --rows/--seed and cached under the data folder (bench/)."""
+    from citystat.bench_compute import bench_compute
+
+    with reported_errors(), staged_progress_bar("compute benchmark") as (progress, stage):
+        report = bench_compute(
+            State.settings.data_dir / "bench", rows=rows, seed=seed, progress=progress, stage=stage
+        )
+    table = Table(
+        title=f"compute benchmark: {report['measures']} measures by week × neighbourhood,"
+        f" {report['requests']:,} requests ({report['cpus']} CPUs)"
+    )
+    for column in ("contender", "seconds", "peak MiB", "ratio to (a)", "values", "same values as (a)"):
+        table.add_column(column, justify="left" if column == "contender" else "right")
+    for step in report["steps"]:
+        same = "yes" if step["agrees"] else f"NO ({step['missing'] + step['extra'] + step['differ']:,} rows)"
+        table.add_row(
+            step["label"],
+            f"{step['seconds']:.2f}",
+            f"{step['peak_mib']:,.0f}",
+            f"{step['ratio_to_baseline']:.2f}",
+            f"{step['values']:,}",
+            same,
+        )
+    console.print(table)
+    for goal, met in report.get("goals", {}).items():
+        console.print(f"  {'[green]met[/]' if met else '[yellow]not met[/]'}: {goal}", highlight=False)
     if out is not None:
         out.write_text(json.dumps(report, indent=2), encoding="utf-8")
 

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import reduce
+from typing import Literal, TypeAlias
 
 import ibis
 import ibis.common.exceptions as ibis_errors
@@ -23,6 +24,7 @@ from citystat.errors import UnsupportedMeasureError
 
 SECONDS_PER_UNIT = {"hours_to_close": 3600.0, "days_to_close": 86400.0}
 CITYWIDE = ""
+Breakdown: TypeAlias = Dimension | Literal[""]  # a dimension, or '' for the whole city
 
 
 @dataclass(frozen=True, order=True)
@@ -49,15 +51,30 @@ class Columns:
 
 
 def plan_scans(
-    measures: Iterable[Measure], grains: Sequence[Grain], dimensions: Sequence[Dimension] | None = None
+    measures: Iterable[Measure],
+    grains: Sequence[Grain],
+    dimensions: Sequence[Dimension] | None = None,
+    *,
+    breakdown: Sequence[Breakdown] | None = None,
 ) -> dict[Scan, list[Measure]]:
     """Group measures into scans: each measure at every grain, citywide and by each of its
-    allowed disaggregations (limited to ``dimensions`` when given)."""
+    allowed disaggregations (limited to ``dimensions`` when given).
+
+    ``breakdown`` replaces that choice for every measure: each is computed by exactly these
+    dimensions ('' for citywide), whatever disaggregations it declares (benchmarks, ad hoc
+    analysis). It cannot be combined with ``dimensions``.
+    """
+    if breakdown is not None and dimensions is not None:
+        raise ValueError("give either 'dimensions' or 'breakdown', not both")
     scans: dict[Scan, list[Measure]] = {}
     for measure in measures:
         computation = require_computation(measure)
-        wanted: list[str] = [CITYWIDE]
-        wanted += [d for d in measure.disaggregations if dimensions is None or d in dimensions]
+        wanted: list[str]
+        if breakdown is not None:
+            wanted = list(dict.fromkeys(breakdown))
+        else:
+            wanted = [CITYWIDE]
+            wanted += [d for d in measure.disaggregations if dimensions is None or d in dimensions]
         for grain in grains:
             for dimension in wanted:
                 scan = Scan(computation.source, computation.date_field, grain, dimension)
@@ -117,44 +134,57 @@ def base_condition(table: ir.Table, computation: Computation, columns: Columns) 
     return reduce(lambda a, b: a & b, conditions, ibis.literal(True))
 
 
+def count_where(condition: ir.BooleanValue) -> ir.IntegerScalar:
+    """Rows where ``condition`` holds.
+
+    Written ``SUM(CASE WHEN condition THEN 1 ELSE 0 END)`` rather than ``COUNT(*) FILTER (WHERE
+    condition)``: the same number on every engine (a NULL condition counts as false), and DuckDB
+    evaluates many such columns in one pass about a third faster than as many filtered aggregates.
+    """
+    return condition.ifelse(1, 0).sum()
+
+
+def only_where(value: ir.NumericValue, condition: ir.BooleanValue) -> ir.NumericValue:
+    """``value`` where ``condition`` holds, NULL elsewhere: aggregates skip NULLs, so a statistic
+    of this is the statistic over the rows matching ``condition`` (see :func:`count_where`)."""
+    return ibis.ifelse(condition, value, ibis.null(value.type()))
+
+
 def measure_columns(table: ir.Table, index: int, measure: Measure, columns: Columns) -> dict[str, ir.Scalar]:
     """``m{i}_value``, ``m{i}_num`` and ``m{i}_den`` for one measure of a scan."""
     computation = require_computation(measure)
     base = base_condition(table, computation, columns)
-    count = table.count
     out: dict[str, ir.Scalar] = {}
     if computation.aggregate == "count":
-        n = count(where=base)
-        out[f"m{index}_value"] = n.cast("float64")
+        n = count_where(base).cast("float64")
+        out[f"m{index}_value"] = n
         out[f"m{index}_num"] = ibis.null("float64")
-        out[f"m{index}_den"] = n.cast("float64")
+        out[f"m{index}_den"] = n
         return out
     if computation.aggregate == "ratio":
         assert computation.numerator is not None
         extra = build_filter(table, computation.numerator, columns)
         numerator = reduce(lambda a, b: a & b, extra, base)
-        num = count(where=numerator).cast("float64")
-        den = count(where=base).cast("float64")
+        num = count_where(numerator).cast("float64")
+        den = count_where(base).cast("float64")
         out[f"m{index}_value"] = ibis.ifelse(den > 0, num / den, ibis.null("float64"))
         out[f"m{index}_num"] = num
         out[f"m{index}_den"] = den
         return out
     assert computation.value is not None
-    value = duration_seconds(table, columns) / SECONDS_PER_UNIT[computation.value]
     known = base & table[columns.closed].notnull() & table[columns.created].notnull()
+    value = only_where(duration_seconds(table, columns) / SECONDS_PER_UNIT[computation.value], known)
     if computation.aggregate == "mean":
-        statistic = value.mean(where=known)
+        statistic = value.mean()
     elif computation.aggregate == "median":
-        statistic = value.median(where=known) if computation.exact else value.approx_median(where=known)
+        statistic = value.median() if computation.exact else value.approx_median()
     else:
         assert computation.percentile is not None
         p = computation.percentile
-        statistic = (
-            value.quantile(p, where=known) if computation.exact else value.approx_quantile(p, where=known)
-        )
+        statistic = value.quantile(p) if computation.exact else value.approx_quantile(p)
     out[f"m{index}_value"] = statistic.cast("float64")
     out[f"m{index}_num"] = ibis.null("float64")
-    out[f"m{index}_den"] = count(where=known).cast("float64")
+    out[f"m{index}_den"] = count_where(known).cast("float64")
     return out
 
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from citystat.catalog.load import Catalog
 from citystat.catalog.model import Dimension, Grain, Measure
-from citystat.engine.compile import Columns, Scan, compile_scan, plan_scans
+from citystat.engine.compile import Breakdown, Columns, Scan, compile_scan, plan_scans
 from citystat.engine.definitions import record_definition, record_targets
 from citystat.engine.periods import as_date, label_period
 from citystat.engine.store import write_scan_values
@@ -70,7 +70,11 @@ def read_states(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], Measure
     return {(str(m), int(v)): MeasureState(int(last), str(scope)) for m, v, last, scope in rows}
 
 
-def describe_scope(measure: Measure, grains: Sequence[Grain]) -> str:
+def describe_scope(
+    measure: Measure, grains: Sequence[Grain], breakdown: Sequence[Breakdown] | None = None
+) -> str:
+    if breakdown is not None:
+        return json.dumps({"grains": list(grains), "breakdown": list(breakdown)})
     return json.dumps({"grains": list(grains), "dimensions": measure.disaggregations})
 
 
@@ -107,6 +111,7 @@ def compute_catalog(
     since: dt.date | None = None,
     grains: Sequence[Grain] = DEFAULT_GRAINS,
     dimensions: Sequence[Dimension] | None = None,
+    breakdown: Sequence[Breakdown] | None = None,
     full: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
     columns: Columns | None = None,
@@ -115,6 +120,8 @@ def compute_catalog(
 
     ``engine`` is an Ibis backend holding the source tables (DuckDB on the warehouse when None;
     PostgreSQL or Spark after :func:`citystat.engine.backends.publish_tables`).
+    ``breakdown`` computes every measure by exactly those dimensions ('' for citywide) instead of
+    citywide plus its declared disaggregations (see :func:`plan_scans`).
     """
     measures = [catalog.get(i) for i in measure_ids] if measure_ids else catalog.computed()
     measures = [m for m in measures if m.computation is not None and not m.retired]
@@ -129,14 +136,14 @@ def compute_catalog(
 
     def seen(measure: Measure) -> int:
         state = states.get((measure.id, measure.version))
-        if full or state is None or state.scope != describe_scope(measure, grains):
+        if full or state is None or state.scope != describe_scope(measure, grains, breakdown):
             return 0
         return state.last_load_id
 
     pending = [m for m in measures if seen(m) < newest or since is not None or newest == 0]
     result.up_to_date = len(measures) - len(pending)
     source = engine if engine is not None else ibis.duckdb.from_connection(con)
-    scans = plan_scans(pending, grains, dimensions)
+    scans = plan_scans(pending, grains, dimensions, breakdown=breakdown)
     computed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     batches: list[tuple[Scan, list[Measure], list[dt.date] | None, pa.Table]] = []
     for number, (scan, scan_measures) in enumerate(scans.items(), start=1):
@@ -162,12 +169,13 @@ def compute_catalog(
             )
             result.scans += 1
         for measure in pending:
+            scope = describe_scope(measure, grains, breakdown)
             con.execute(
                 "INSERT INTO compute_state (measure_id, version, last_load_id, scope, computed_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (measure_id, version) DO UPDATE SET"
                 " last_load_id = excluded.last_load_id, scope = excluded.scope,"
                 " computed_at = excluded.computed_at",
-                [measure.id, measure.version, newest, describe_scope(measure, grains), computed_at],
+                [measure.id, measure.version, newest, scope, computed_at],
             )
         if pending:
             record_audit(
