@@ -186,6 +186,28 @@ def ingest_demographics_cmd(
         print_result(ingest_demographics(con, file, layer=layer, key=key, profile=profile, force=force))
 
 
+@ingest_app.command("plan")
+def ingest_plan_cmd(
+    folder: Annotated[Path, typer.Argument(help="Folder of the plan's tables (measures.csv, ...).")],
+    export: Annotated[
+        Path | None, typer.Option(help="Also load the plan's spreadsheet export (reconciled, kept apart).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Reload even if the same files were loaded before.")] = False,
+) -> None:
+    """Load the performance plan: reported measures, actuals, targets and the Action Plan."""
+    from citystat.ingest.plan import ingest_plan
+    from citystat.ingest.plan_export import ingest_plan_export
+
+    settings = State.settings
+    limits = {"max_field_chars": settings.max_field_chars, "value_chars": settings.quarantine_value_chars}
+    with reported_errors(), open_city() as (con, profile):
+        with progress_bar(f"loading plan {folder.name}") as progress:
+            result = ingest_plan(con, folder, profile=profile, force=force, progress=progress, **limits)
+        print_result(result)
+        if export is not None:
+            print_result(ingest_plan_export(con, export, profile=profile, force=force, **limits))
+
+
 @app.command("loads")
 def loads_cmd(
     limit: Annotated[int, typer.Option(help="How many recent loads to list.")] = 50,

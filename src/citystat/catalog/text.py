@@ -14,6 +14,10 @@ _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z0-9]+")
 _SYMBOLS = {"%": " percent ", "#": " number ", "&": " and ", "+": " plus "}
 _SYNONYMS = {"percentage": "percent", "pct": "percent"}
+STOP_WORDS = frozenset(
+    {"a", "an", "the", "of", "in", "at", "on", "for", "to", "by", "with", "per", "and", "or", "from", "into"}
+)
+TYPO_RATIO = 0.8
 _PLACEHOLDERS = frozenset(
     {"", "n/a", "na", "n\\a", "none", "null", "tbd", "tbd.", "-", "not applicable", "pending", "unknown"}
 )
@@ -46,23 +50,55 @@ def title_key(title: str) -> str:
     return " ".join(title_tokens(title))
 
 
-def similarity(a: str, b: str) -> float:
-    """0-1 similarity of two canonical keys (difflib ratio over characters of the token text)."""
+def title_similarity(a: str, b: str) -> float:
+    """How alike two title keys (see :func:`title_key`) are, 0-1, for spotting the same measure.
+
+    Token similarity: twice the matched words over the words of both titles, where words match
+    when equal, when one is a typo of the other ('solications'/'solicitations', 'ae'/'are'), when
+    both are small words ('at'/'in'), or when a word was split ('reentry'/'re entry'). Added words
+    only lower the score; a *replaced* content word ('Black'/'Latinx', '5-12'/'13-17') makes it 0,
+    because such titles name different measures however alike they look.
+    """
     if a == b:
         return 1.0
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    return matcher.ratio()
+    left, right = a.split(), b.split()
+    if not left or not right:
+        return 0.0
+    matched = 0
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
+        if op == "equal":
+            matched += i2 - i1
+        elif op == "replace":
+            if not same_words(left[i1:i2], right[j1:j2]):
+                return 0.0
+            matched += min(i2 - i1, j2 - j1)
+    return 2 * matched / (len(left) + len(right))
 
 
-def at_least_similar(a: str, b: str, threshold: float) -> bool:
-    """``similarity(a, b) >= threshold``, with the cheap upper bounds checked first."""
-    if a == b:
+def same_words(left: list[str], right: list[str]) -> bool:
+    """True when two runs of words differ only by typos, small words or a split word."""
+    if all(word in STOP_WORDS for word in left + right):
         return True
-    longest = max(len(a), len(b))
-    if longest == 0 or 2 * min(len(a), len(b)) / (len(a) + len(b)) < threshold:
+    if len(left) == 1 or len(right) == 1:
+        return is_typo("".join(left), "".join(right))
+    if len(left) != len(right):
         return False
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    return matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
+    return all(
+        x == y or is_typo(x, y) or (x in STOP_WORDS and y in STOP_WORDS)
+        for x, y in zip(left, right, strict=True)
+    )
+
+
+def is_typo(x: str, y: str) -> bool:
+    """Two spellings of one word: letters at least 80% alike, and not two different numbers."""
+    if x.isdigit() or y.isdigit():
+        return x == y
+    return SequenceMatcher(None, x, y, autojunk=False).ratio() >= TYPO_RATIO
+
+
+def could_be_similar(a: list[str], b: list[str], threshold: float) -> bool:
+    """A cheap necessary condition for ``title_similarity >= threshold`` (word counts only)."""
+    return 2 * min(len(a), len(b)) / (len(a) + len(b)) >= threshold if a and b else False
 
 
 def is_placeholder(text: str | None) -> bool:

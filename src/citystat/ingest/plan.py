@@ -72,6 +72,7 @@ from citystat.ingest.plan_store import (
     store_targets,
     store_values,
 )
+from citystat.ingest.plan_values import reason_key
 from citystat.profiles import CityProfile
 from citystat.warehouse.connection import transaction
 
@@ -112,11 +113,6 @@ StepFn = Callable[[], None]
 def reference_schema(spec: TableSpec) -> pa.Schema:
     fields = [(column, ARROW_TYPES[kind.rstrip("?")]) for column, kind in spec.columns]
     return pa.schema([*fields, ("load_id", pa.int64())])
-
-
-def reason_key(reason: str) -> str:
-    """The reason's category, for counts: 'not a number', 'percent measure value above 1' ..."""
-    return reason.split(" (")[0].split(": ")[0]
 
 
 def clip(row: QuarantineRow, limit: int) -> QuarantineRow:

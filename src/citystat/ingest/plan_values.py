@@ -33,6 +33,11 @@ PERCENT_ABOVE_1 = "percent measure value above 1 (100%): kept as published, not 
 PERCENT_SIGN_ON_OTHER = "percent sign on a measure that is not a percent: read as a fraction"
 
 
+def reason_key(reason: str) -> str:
+    """A reason's category, for counts: 'not a number', 'percent measure value above 1' ..."""
+    return reason.split(" (")[0].split(": ")[0]
+
+
 @dataclass(frozen=True)
 class ParsedValue:
     """A cell read as a number. ``problem`` is the quarantine reason when there is one."""
