@@ -18,6 +18,7 @@ STOP_WORDS = frozenset(
     {"a", "an", "the", "of", "in", "at", "on", "for", "to", "by", "with", "per", "and", "or", "from", "into"}
 )
 TYPO_RATIO = 0.8
+MIN_SHARED_WORDS = 0.6
 _PLACEHOLDERS = frozenset(
     {"", "n/a", "na", "n\\a", "none", "null", "tbd", "tbd.", "-", "not applicable", "pending", "unknown"}
 )
@@ -97,8 +98,13 @@ def is_typo(x: str, y: str) -> bool:
 
 
 def could_be_similar(a: list[str], b: list[str], threshold: float) -> bool:
-    """A cheap necessary condition for ``title_similarity >= threshold`` (word counts only)."""
-    return 2 * min(len(a), len(b)) / (len(a) + len(b)) >= threshold if a and b else False
+    """A cheap test before :func:`title_similarity`: word counts close enough for ``threshold``, and
+    at least 60% of the distinct words shared exactly (titles with more typos than that are not
+    compared)."""
+    if not a or not b or 2 * min(len(a), len(b)) / (len(a) + len(b)) < threshold:
+        return False
+    left, right = set(a), set(b)
+    return 2 * len(left & right) / (len(left) + len(right)) >= MIN_SHARED_WORDS
 
 
 def is_placeholder(text: str | None) -> bool:
