@@ -232,7 +232,7 @@ def check_titles(measures: Sequence[Measure], threshold: float) -> list[Finding]
         clusters[root(key)].append(key)
     for cluster in clusters.values():
         if len(cluster) > 1:
-            group = [m for key in cluster for m in groups[key]]
+            group = sorted((m for key in cluster for m in groups[key]), key=lambda m: m.id)
             found.append(title_finding("similar-title", group, "nearly the same title"))
     return found
 
