@@ -674,3 +674,17 @@ def test_not_an_export_is_refused(tmp_path, profile) -> None:
     ):
         ingest_plan_export(con, PLAN / "measures.csv", profile=profile)
     con.close()
+
+
+def test_a_measure_missing_from_a_later_plan_is_kept(tmp_path, profile) -> None:
+    need_real_data()
+    con = open_warehouse(tmp_path / "absent.duckdb")
+    ingest_plan(con, PLAN, profile=profile)
+    values_of_6 = one(con, "SELECT count(*) FROM measure_values WHERE measure_id = 'plan-6'")
+    folder = copy_plan(tmp_path)
+    edit_csv(folder / "measures.csv", {"measure_id": "6"}, {"measure_id": "six"})
+    result = ingest_plan(con, folder, profile=profile)
+    assert "1 plan measure(s) from earlier imports are not in this plan; kept as they were" in result.notes
+    assert one(con, "SELECT count(*) FROM measure_values WHERE measure_id = 'plan-6'") == values_of_6
+    assert one(con, "SELECT count(*) FROM measure_definitions WHERE measure_id = 'plan-6'") == 1
+    con.close()

@@ -45,6 +45,7 @@ from citystat.ingest.loadlog import (
     record_quarantine,
 )
 from citystat.ingest.plan_build import (
+    ID_PREFIX,
     ActualsOut,
     PlanMeasure,
     Problems,
@@ -197,6 +198,20 @@ def summarise(
     result.notes.append(f"reference rows: {sizes}")
 
 
+def note_absent_measures(con: duckdb.DuckDBPyConnection, result: LoadResult, present: list[str]) -> None:
+    """Plan measures recorded by earlier imports but missing from this one are kept, and said so."""
+    row = con.execute(
+        "SELECT count(DISTINCT measure_id) FROM measure_definitions"
+        " WHERE kind = 'reported' AND starts_with(measure_id, ?) AND NOT list_contains(?, measure_id)",
+        [ID_PREFIX, present],
+    ).fetchone()
+    absent = int(row[0]) if row else 0
+    if absent:
+        result.notes.append(
+            f"{absent:,} plan measure(s) from earlier imports are not in this plan; kept as they were"
+        )
+
+
 def ingest_plan(
     con: duckdb.DuckDBPyConnection,
     folder: Path,
@@ -241,6 +256,7 @@ def ingest_plan(
         step()
         audit.write(con, ACTOR, now)
         summarise(result, plan, definitions, values, targets)
+        note_absent_measures(con, result, list(versions))
         for path, rows in plan.problems.by_file.items():
             record_quarantine(con, load_id, str(path), [clip(row, value_chars) for row in rows])
         record_load(con, result, info, started)

@@ -80,7 +80,7 @@ CREATE TABLE plan_entity_services (
     load_id         BIGINT NOT NULL
 );
 
--- The plan's measures as published (every column kept as text), keyed by the plan's own id.
+-- The plan's measures as published, keyed by the plan's own id; columns not listed are in details_json.
 CREATE TABLE plan_measures (
     plan_measure_id   INTEGER PRIMARY KEY,
     measure_id        VARCHAR NOT NULL,              -- citystat id: 'plan-' || plan_measure_id
@@ -93,8 +93,6 @@ CREATE TABLE plan_measures (
     update_frequency  VARCHAR,
     formula           VARCHAR,
     desired_direction VARCHAR,
-    baseline_value    VARCHAR,
-    baseline_fy       VARCHAR,
     format_type       VARCHAR,
     display_unit      VARCHAR,
     pillar_id         INTEGER,
