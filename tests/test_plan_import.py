@@ -274,7 +274,7 @@ def test_percent_values_above_one_are_flagged_not_rescaled(plan_db, raw) -> None
 def test_same_folder_twice_changes_nothing(tmp_path, profile) -> None:
     need_real_data()
     con = open_warehouse(tmp_path / "twice.duckdb")
-    first = ingest_plan(con, PLAN, profile=profile)
+    first = ingest_plan(con, PLAN)  # the profile defaults to the warehouse's city (Baltimore)
     assert (first.rows_loaded, first.rows_updated, first.rows_quarantined) == (701 + 5558 + 1961, 0, 0)
     before = snapshot(con)
     again = ingest_plan(con, PLAN, profile=profile)
@@ -651,7 +651,7 @@ def test_export_twice_changes_nothing(tmp_path, profile) -> None:
     need_real_data()
     con = open_warehouse(tmp_path / "export.duckdb")
     ingest_plan(con, PLAN, profile=profile)
-    ingest_plan_export(con, EXPORT, profile=profile)
+    ingest_plan_export(con, EXPORT)
     before = snapshot(con)
     again = ingest_plan_export(con, EXPORT, profile=profile)
     assert again.skipped and snapshot(con) == before

@@ -19,6 +19,10 @@ Decisions, with their record:
   list (codes 1.1-6.4) does not carry; it is kept in plan_measures, and measures are linked to
   their pillar only.
 - A note without a number stays in plan_actuals (counted in the load's notes).
+- Plan measures have cadence 'quarterly' (the plan reports quarters and years; the agency's own
+  update frequency, free text, stays in plan_measures).
+- Measures the plan no longer lists are kept as they were (the load's notes count them).
+- Quarantine rows name the file, row, line and column; ``request_id`` holds the plan's measure id.
 
 The same folder twice changes nothing (the load log recognises the bytes); a failure or interrupt
 at any step leaves the warehouse as it was.
@@ -75,6 +79,7 @@ from citystat.ingest.plan_store import (
 )
 from citystat.ingest.plan_values import reason_key
 from citystat.profiles import CityProfile
+from citystat.warehouse.city import resolve_profile
 from citystat.warehouse.connection import transaction
 
 DEFAULT_MAX_FIELD_CHARS = 65_536
@@ -216,7 +221,7 @@ def ingest_plan(
     con: duckdb.DuckDBPyConnection,
     folder: Path,
     *,
-    profile: CityProfile,
+    profile: CityProfile | None = None,
     force: bool = False,
     max_field_chars: int = DEFAULT_MAX_FIELD_CHARS,
     value_chars: int = 500,
@@ -224,9 +229,12 @@ def ingest_plan(
 ) -> LoadResult:
     """Import the plan in ``folder`` atomically; see the module docstring for what goes where.
 
+    ``profile`` defaults to the city the warehouse holds (its layout names the plan's files).
+
     ``progress(done, total)`` is called after each step (reference tables, definitions, values,
     targets, load log); an exception it raises, like any other, rolls the whole import back.
     """
+    profile = profile or resolve_profile(con, None)
     layout = layout_for(profile)
     files = locate_plan_files(folder, layout.files)
     info = describe_folder(folder, files)

@@ -45,6 +45,7 @@ from citystat.ingest.plan_layout import ExportLayout, layout_for
 from citystat.ingest.plan_store import replace_table
 from citystat.ingest.plan_values import RESCALED, parse_export_value, reason_key
 from citystat.profiles import CityProfile
+from citystat.warehouse.city import resolve_profile
 from citystat.warehouse.connection import transaction
 
 DEFAULT_MAX_FIELD_CHARS = 65_536
@@ -448,7 +449,7 @@ def ingest_plan_export(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     *,
-    profile: CityProfile,
+    profile: CityProfile | None = None,
     force: bool = False,
     max_field_chars: int = DEFAULT_MAX_FIELD_CHARS,
     value_chars: int = 500,
@@ -456,7 +457,10 @@ def ingest_plan_export(
     """Load the spreadsheet export at ``path`` (replacing the previous export) in one transaction.
 
     Load the plan's tables first (``ingest_plan``) so rows can be matched to plan measures.
+    ``profile`` defaults to the city the warehouse holds. Quarantine rows carry the export's
+    Measure ID in ``request_id``.
     """
+    profile = profile or resolve_profile(con, None)
     layout = layout_for(profile).export
     info = describe_file(path)
     result = LoadResult(kind="plan", source=str(path), format=layout_for(profile).name, detail="export")

@@ -8,7 +8,7 @@ tables of measures and actuals quarantine a bad row instead and go on.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -284,18 +284,3 @@ def read_reference(spec: TableSpec, path: Path, *, max_field_chars: int) -> list
         seen[key] = record.row
         rows.append(row)
     return rows
-
-
-def parse_float(text: str) -> float | None:
-    """A plain number cell ('' -> None); raises ValueError for anything else."""
-    stripped = text.strip()
-    if not stripped:
-        return None
-    number = float(stripped)
-    if number != number or number in (float("inf"), float("-inf")):
-        raise ValueError(f"{stripped!r} is not a finite number")
-    return number
-
-
-def columns_of(rows: Sequence[dict[str, Cell]], columns: Sequence[str]) -> dict[str, list[Cell]]:
-    return {column: [row[column] for row in rows] for column in columns}
