@@ -156,15 +156,17 @@ def check_value_scale(measures: Sequence[Measure], values: Sequence[StoredValue]
 
 
 def missing_fields(measure: Measure) -> list[str]:
-    """SMART fields a definition leaves empty (or 'N/A', 'TBD')."""
+    """SMART fields a definition leaves empty (or 'N/A', 'TBD'). A computed measure's computation
+    is its formula."""
     texts = {
         "definition": measure.definition,
-        "formula": measure.formula,
+        "formula": measure.formula if measure.computation is None else "computed",
         "data source": measure.data_source,
         "owner role": measure.owner_role,
     }
     missing = [name for name, text in texts.items() if is_placeholder(text)]
-    if "formula" not in missing and title_key(measure.formula) == title_key(measure.data_source):
+    repeats_source = title_key(measure.formula) == title_key(measure.data_source)
+    if measure.computation is None and "formula" not in missing and repeats_source:
         missing.append("formula (it only repeats the data source)")
     if measure.measure_type is None:
         missing.append("measure type")
