@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from citystat.engine.query import query_series
 from citystat.errors import IngestError
 from citystat.ingest.plan import ingest_plan
 from citystat.ingest.plan_export import ingest_plan_export
@@ -348,6 +349,11 @@ def test_a_changed_definition_gets_a_new_version(tmp_path, profile) -> None:
     ).fetchone()
     assert redefine is not None
     assert json.loads(redefine[0])["direction"] == "down" and json.loads(redefine[1])["direction"] == "up"
+    series = query_series(con, "plan-1", grain="fiscal_year")  # the engine's reader shows the new version
+    assert [(r["period_label"], r["value"], r["version"]) for r in series.rows] == [
+        (label, value, 2) for label, value in v1_values if " Q" not in label
+    ]
+    assert [b.version for b in series.breaks] == [2]
     update = con.execute(
         "SELECT before, after FROM audit_log WHERE action = 'update' AND entity_id = 'plan-2'"
     ).fetchone()
