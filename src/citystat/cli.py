@@ -205,6 +205,28 @@ def ingest_demographics_cmd(
         print_result(ingest_demographics(con, file, layer=layer, key=key, profile=profile, force=force))
 
 
+@ingest_app.command("plan")
+def ingest_plan_cmd(
+    folder: Annotated[Path, typer.Argument(help="Folder of the plan's tables (measures.csv, ...).")],
+    export: Annotated[
+        Path | None, typer.Option(help="Also load the plan's spreadsheet export (reconciled, kept apart).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Reload even if the same files were loaded before.")] = False,
+) -> None:
+    """Load the performance plan: reported measures, actuals, targets and the Action Plan."""
+    from citystat.ingest.plan import ingest_plan
+    from citystat.ingest.plan_export import ingest_plan_export
+
+    settings = State.settings
+    limits = {"max_field_chars": settings.max_field_chars, "value_chars": settings.quarantine_value_chars}
+    with reported_errors(), open_city() as (con, profile):
+        with progress_bar(f"loading plan {folder.name}") as progress:
+            result = ingest_plan(con, folder, profile=profile, force=force, progress=progress, **limits)
+        print_result(result)
+        if export is not None:
+            print_result(ingest_plan_export(con, export, profile=profile, force=force, **limits))
+
+
 @app.command("loads")
 def loads_cmd(
     limit: Annotated[int, typer.Option(help="How many recent loads to list.")] = 50,
@@ -417,6 +439,68 @@ def catalog_show_cmd(measure_id: Annotated[str, typer.Argument(help="Measure id.
     with reported_errors(), open_city() as (_, profile):
         measure = read_catalog(profile).get(measure_id)
     console.print_json(measure.model_dump_json())
+
+
+@catalog_app.command("lint")
+def catalog_lint_cmd(
+    plan: Annotated[
+        bool, typer.Option(help="Also review the plan's measures and data in the warehouse.")
+    ] = False,
+    catalog: Annotated[bool, typer.Option(help="Review the catalog folder's measures.")] = True,
+    fiscal_year: Annotated[
+        int | None, typer.Option(help="Fiscal year whose targets must exist (default: the current one).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    limit: Annotated[int, typer.Option(help="Findings listed in the table (json lists all).")] = 40,
+) -> None:
+    """Review measures the way a performance team does: targets, directions, duplicates, gaps."""
+    from citystat.catalog.lint import fiscal_year_of, lint_catalog, streamlining_report
+    from citystat.catalog.lint_plan import lint_plan_data
+    from citystat.catalog.stored import read_stored_measures, read_stored_values
+
+    with reported_errors():
+        if fmt not in ("table", "json"):
+            raise CitystatError(f"unknown format {fmt!r}; choose table or json")
+        with open_city() as (con, profile):
+            year = fiscal_year or fiscal_year_of(date.today(), profile.fiscal_year_start_month)
+            measures = read_catalog(profile).active() if catalog else []
+            values = []
+            if plan:
+                reported = read_stored_measures(con, "reported")
+                measures = [*measures, *reported]
+                values = read_stored_values(con, [m.id for m in reported])
+            findings = lint_catalog(measures, fiscal_year=year, values=values)
+            if plan:
+                findings += lint_plan_data(con)
+    report = streamlining_report(measures)
+    if fmt == "json":
+        payload = {"fiscal_year": year, "streamlining": report, "findings": [f.as_dict() for f in findings]}
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    print_lint(findings, report, year, limit)
+
+
+def print_lint(findings: list[Any], report: dict[str, int], year: int, limit: int) -> None:
+    summary = Table(title=f"catalog review, FY{year}: {len(findings):,} findings", title_justify="left")
+    for column in ("check", "severity", "findings", "measures"):
+        summary.add_column(column, justify="left" if column in ("check", "severity") else "right")
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for finding in findings:
+        groups.setdefault((finding.check, finding.severity), []).append(finding)
+    for (check, severity), items in groups.items():
+        measures = len({i for f in items for i in f.measure_ids})
+        summary.add_row(check, severity, f"{len(items):,}", f"{measures:,}")
+    console.print(summary)
+    streamlining = Table(title="streamlining", title_justify="left")
+    streamlining.add_column("measures")
+    streamlining.add_column("count", justify="right")
+    for label, count in report.items():
+        streamlining.add_row(label, f"{count:,}")
+    console.print(streamlining)
+    for finding in findings[:limit]:
+        console.print(f"[{finding.severity}] {finding.check}: {escape(finding.message)}", highlight=False)
+    if len(findings) > limit:
+        console.print(f"... {len(findings) - limit:,} more (--limit, or --format json)", highlight=False)
 
 
 @app.command("compute")

@@ -177,6 +177,10 @@ class CityProfile(BaseModel):
     catalog: str = Field(
         "baltimore", description="Built-in measure catalog this city starts from (citystat/catalog/builtin)."
     )
+    plan_layout: str | None = Field(
+        None,
+        description="Layout of the city's performance-plan files (profiles/plans/NAME.yaml); None: no plan.",
+    )
     agencies: list[str] = Field(default_factory=list, description="Known agencies; empty = accept any.")
     closed_statuses: list[str] = Field(default_factory=lambda: ["closed"])
     status_flags: dict[str, str] = Field(
