@@ -6,8 +6,9 @@ Rules (each held by a constant or an argument):
   when the value is within the tolerance of the target (near: within twice the tolerance);
   ``none`` is not judged (status "not judged").
 - **Near** means missed by no more than the tolerance: 2 percentage points for percents
-  (stored as fractions, so 0.02) and 5% of the target for every other unit. A caller may pass
-  its own absolute tolerance.
+  (stored as fractions, so 0.02) and 5% of the target (the pro-rated one, for cumulative
+  measures) for every other unit. A caller may pass its own absolute tolerance. Boundaries are
+  inclusive; differences below a billionth of the target count as rounding.
 - **Fiscal years**: a target belongs to a fiscal year and applies to every period whose first
   day falls in that year (the city profile's ``fiscal_year_start_month``; FY2020 = July 2019 to
   June 2020 in Baltimore).
@@ -22,6 +23,7 @@ Rules (each held by a constant or an argument):
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -121,7 +123,7 @@ def format_value(value: float, unit: Unit) -> str:
 
 
 def format_gap(gap: float, unit: Unit) -> str:
-    return f"{gap * 100:.1f} percentage points" if unit == "percent" else f"{gap:,.6g}"
+    return f"{gap * 100:.3g} percentage points" if unit == "percent" else f"{gap:,.6g}"
 
 
 def measure_shortfall(value: float, target: float, direction: Direction, tolerance: float) -> float:
@@ -140,9 +142,15 @@ def classify(
 ) -> Literal["met", "near", "missed"]:
     """met / near / missed (near: short by no more than ``tolerance``)."""
     shortfall = measure_shortfall(value, target, direction, tolerance)
-    if shortfall <= 0:
+    if shortfall <= 0 or reaches(shortfall, 0.0, target):
         return "met"
-    return "near" if shortfall <= tolerance else "missed"
+    return "near" if shortfall <= tolerance or reaches(shortfall, tolerance, target) else "missed"
+
+
+def reaches(shortfall: float, bound: float, target: float) -> bool:
+    """Boundaries are inclusive: 0.8 - 0.78 is 0.020000000000000018 in binary, and still "within
+    two points". Differences below a billionth of the target are rounding, not performance."""
+    return math.isclose(shortfall, bound, rel_tol=0.0, abs_tol=1e-9 * max(abs(target), 1e-9))
 
 
 def start_of_fiscal_year(fiscal_year: int, fiscal_start_month: int) -> dt.date:

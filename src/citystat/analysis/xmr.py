@@ -336,6 +336,9 @@ def build_chart(
     bad = [label for label, value in zip(labels, values, strict=True) if not math.isfinite(value)]
     if bad:
         raise ValueError(f"values must be finite numbers; not at {', '.join(bad)}")
+    negative = [label for label, value in zip(labels, values, strict=True) if value < 0]
+    if non_negative and negative:
+        raise ValueError(f"the measure was declared non-negative but is below 0 at {', '.join(negative)}")
     segments = [
         build_segment(i, labels[start:end], values[start:end], baseline_size, min_points, non_negative)
         for i, (start, end) in enumerate(split_segments(labels, change_points))
