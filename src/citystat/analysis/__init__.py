@@ -1,0 +1,1 @@
+"""Analysis: judging measured numbers (signals, targets, data quality, equity)."""
