@@ -25,7 +25,7 @@ from rich.table import Table
 
 from citystat.catalog.load import Catalog, builtin_catalog_dir, load_catalog
 from citystat.catalog.model import GRAINS
-from citystat.errors import CitystatError
+from citystat.errors import CitystatError, ConfigError
 from citystat.ingest import LoadResult, ingest_boundaries, ingest_demographics, ingest_requests, list_loads
 from citystat.ingest.files import ProgressFn
 from citystat.profiles import CityProfile
@@ -510,15 +510,23 @@ def compute_cmd(
         datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Also recompute periods from this date.")
     ] = None,
     full: Annotated[bool, typer.Option(help="Recompute every period, not just new loads.")] = False,
+    engine: Annotated[
+        str | None, typer.Option(help="duckdb (default), postgres or spark (CITYSTAT_ENGINE).")
+    ] = None,
 ) -> None:
     """Compute the catalog's measures (only periods touched by new loads)."""
-    from citystat.engine.compute import compute_catalog
+    from citystat.engine.compute import compute_on_engine
 
+    name = engine or State.settings.engine
     with reported_errors(), open_city() as (con, profile), progress_bar("computing") as progress:
-        result = compute_catalog(
+        if name not in ("duckdb", "postgres", "spark"):
+            raise ConfigError(f"unknown engine {name!r}; choose duckdb, postgres or spark")
+        result = compute_on_engine(
             con,
             read_catalog(profile),
             profile,
+            name,  # type: ignore[arg-type]
+            State.settings,
             measure_ids=measure or (),
             since=since.date() if since else None,
             full=full,

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import ibis
@@ -20,12 +21,14 @@ import pyarrow as pa
 
 from citystat.catalog.load import Catalog
 from citystat.catalog.model import Dimension, Grain, Measure
+from citystat.engine.backends import EngineName, fetch_arrow, open_engine, publish_tables
 from citystat.engine.compile import Breakdown, Columns, Scan, compile_scan, plan_scans
 from citystat.engine.definitions import record_definition, record_targets
 from citystat.engine.periods import as_date, label_period
 from citystat.engine.store import write_scan_values
 from citystat.errors import EngineError
 from citystat.profiles import CityProfile
+from citystat.settings import Settings
 from citystat.warehouse.audit import record_audit
 from citystat.warehouse.connection import transaction
 
@@ -155,7 +158,7 @@ def compute_catalog(
             continue
         table = read_source(source, scan.source)
         expr = compile_scan(table, scan, scan_measures, profile.fiscal_year_start_month, periods, columns)
-        batches.append((scan, scan_measures, periods, expr.to_pyarrow()))
+        batches.append((scan, scan_measures, periods, fetch_arrow(source, expr)))
     with transaction(con):
         for scan, scan_measures, periods, values in batches:
             result.values_written += write_scan_values(
@@ -194,3 +197,24 @@ def read_source(engine: ibis.BaseBackend, name: str) -> ir.Table:
         return engine.table(name)
     except Exception as exc:  # each backend raises its own "no such table"
         raise EngineError(f"the engine has no table {name!r}; publish the warehouse tables first") from exc
+
+
+def compute_on_engine(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    profile: CityProfile,
+    engine_name: EngineName,
+    settings: Settings,
+    **options: Any,
+) -> ComputeResult:
+    """Compute on DuckDB (the warehouse itself), or publish the source table to PostgreSQL or Spark
+    and compute there; values always land in the warehouse."""
+    if engine_name == "duckdb":
+        return compute_catalog(con, catalog, profile, engine_name="duckdb", **options)
+    engine = open_engine(engine_name, settings)
+    try:
+        publish_tables(con, engine, ["service_requests"])
+        return compute_catalog(con, catalog, profile, engine=engine, engine_name=engine_name, **options)
+    finally:
+        if engine_name != "spark":  # a Spark session is shared by the process
+            engine.disconnect()
