@@ -42,9 +42,11 @@ bench_app = typer.Typer(
     help="Benchmarks (ratios against a baseline measured in the same run).", no_args_is_help=True
 )
 catalog_app = typer.Typer(help="The measure catalog: list, show, review.", no_args_is_help=True)
+report_app = typer.Typer(help="Briefings written to files (Markdown and HTML).", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(bench_app, name="bench")
+app.add_typer(report_app, name="report")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -597,6 +599,244 @@ def query_cmd(
     for row in series.rows:
         table.add_row(*(format_cell(row[c]) for c in shown))
     console.print(table)
+
+
+def check_choices(period: str, fmt: str) -> None:
+    from citystat.engine.query import QueryError
+
+    if period not in GRAINS:
+        raise QueryError(f"unknown period {period!r}; choose one of {', '.join(GRAINS)}")
+    if fmt not in ("table", "json"):
+        raise QueryError(f"unknown format {fmt!r}; choose table or json")
+
+
+PeriodOpt = Annotated[str, typer.Option(help="Grain: week, month, fiscal_quarter, fiscal_year...")]
+FormatOpt = Annotated[str, typer.Option("--format", help="table or json.")]
+
+
+@app.command("judge")
+def judge_cmd(
+    measure_id: Annotated[str, typer.Argument(help="Measure id.")],
+    period: PeriodOpt = "month",
+    by: Annotated[str, typer.Option("--by", help="Dimension, e.g. csa (default: citywide).")] = "",
+    area: Annotated[str, typer.Option(help="The dimension's value, e.g. a CSA name.")] = "",
+    fmt: FormatOpt = "table",
+) -> None:
+    """One measure's XmR chart (limits, signals by rule), target status per period and assurance."""
+    from citystat.reports.judge import judge_measure
+
+    with reported_errors():
+        check_choices(period, fmt)
+        if bool(by) != bool(area):
+            raise ConfigError("--by and --area go together (e.g. --by csa --area 'Canton')")
+        with open_city() as (con, _):
+            judgement = judge_measure(con, measure_id, period, by, area)  # type: ignore[arg-type]
+    if fmt == "json":
+        typer.echo(json.dumps(judgement.as_dict(), indent=2, default=str, ensure_ascii=False))
+        return
+    print_judgement(judgement)
+
+
+def print_judgement(judgement: Any) -> None:
+    from citystat.reports.agency import format_value
+
+    unit = judgement.measure.unit
+    chart = judgement.chart
+    where = f" in {judgement.dimension_value}" if judgement.dimension else ""
+    status = {s.label: s for s in judgement.targets.statuses}
+    flagged = {p for s in chart.signals for p in s.points}
+    table = Table(title=f"{judgement.measure.id}: {judgement.measure.title}{where}, by {judgement.grain}")
+    for column in ("period", "value", "target", "target status", "signal"):
+        table.add_column(column, justify="right" if column in ("value", "target") else "left")
+    for segment in chart.segments:
+        for label, value in zip(segment.labels, segment.values, strict=True):
+            st = status.get(label)
+            target = "" if st is None or st.target is None else format_value(st.target, unit)
+            table.add_row(
+                label,
+                format_value(value, unit),
+                target,
+                st.status if st else "",
+                "yes" if label in flagged else "",
+            )
+    console.print(table)
+    limits = chart.limits
+    if limits is None:
+        console.print(f"chart: not enough data ({escape(chart.current.reason)})", highlight=False)
+    else:
+        console.print(
+            f"centre {format_value(limits.centre, unit)}; natural process limits"
+            f" {format_value(limits.lower, unit)} to {format_value(limits.upper, unit)};"
+            f" upper range limit {limits.upper_range:.4g}",
+            highlight=False,
+        )
+    for signal in chart.signals:
+        console.print(f"signal: {escape(signal.describe())}", highlight=False)
+    for note in chart.notes:
+        console.print(f"note: {escape(note)}", highlight=False)
+    if judgement.assurance is not None:
+        a = judgement.assurance
+        console.print(f"target assurance: {a.verdict}: {escape(a.explanation)}", highlight=False)
+    else:
+        console.print(f"target assurance: none ({escape(judgement.assurance_note)})", highlight=False)
+
+
+@app.command("score")
+def score_cmd(period: PeriodOpt = "month", fmt: FormatOpt = "table") -> None:
+    """CityScore-style composite per agency and citywide, latest period, with each measure's part."""
+    from citystat.analysis.score import read_city_score
+
+    with reported_errors():
+        check_choices(period, fmt)
+        with open_city() as (con, _):
+            score = read_city_score(con, period)  # type: ignore[arg-type]
+    composites = [score.citywide, *score.agencies]
+    if fmt == "json":
+        payload = {
+            "grain": score.grain,
+            "cap": score.cap,
+            "without_targets": list(score.without_targets),
+            "composites": [
+                {
+                    "scope": c.scope,
+                    "latest": None if not c.periods else describe_period(c.periods[-1]),
+                }
+                for c in composites
+            ],
+        }
+        typer.echo(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
+        return
+    table = Table(title=f"CityScore by {period} (1.0 = on target; capped at {score.cap:g})")
+    for column in ("scope", "period", "score", "measures scored"):
+        table.add_column(column, justify="left" if column in ("scope", "period") else "right")
+    for c in composites:
+        latest = c.periods[-1] if c.periods else None
+        value = "" if latest is None or latest.score is None else f"{latest.score:.3f}"
+        table.add_row(c.scope, latest.label if latest else "", value, str(latest.scored if latest else 0))
+    console.print(table)
+    if score.citywide.periods:
+        parts = Table(title=f"contributions, {score.citywide.periods[-1].label}")
+        for column in ("measure", "agency", "status", "score", "why"):
+            parts.add_column(column, justify="right" if column == "score" else "left")
+        for part in score.citywide.periods[-1].contributions:
+            parts.add_row(
+                part.measure_id,
+                part.agency,
+                part.status,
+                "" if part.score is None else f"{part.score:.3f}",
+                part.reason,
+            )
+        console.print(parts)
+
+
+def describe_period(period: Any) -> dict[str, Any]:
+    return {
+        "label": period.label,
+        "score": period.score,
+        "scored": period.scored,
+        "contributions": [
+            {
+                "measure_id": c.measure_id,
+                "agency": c.agency,
+                "status": c.status,
+                "score": c.score,
+                "value": c.value,
+                "target": c.target,
+                "reason": c.reason,
+            }
+            for c in period.contributions
+        ],
+    }
+
+
+@app.command("equity")
+def equity_cmd(
+    measure_id: Annotated[
+        str | None, typer.Argument(help="Measure id (its requests), or use filters.")
+    ] = None,
+    agency: Annotated[
+        list[str] | None, typer.Option(help="Requests of this agency (as 311 names it).")
+    ] = None,
+    service_code: Annotated[list[str] | None, typer.Option(help="Requests of this service code.")] = None,
+    layer: Annotated[
+        str, typer.Option(help="csa, neighborhood, council_district, police_district, tract")
+    ] = "csa",
+    population: Annotated[
+        str | None, typer.Option(help="Demographics variable holding residents (default by layer).")
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Disparity indices, SEDT geographic disparity and requests per 1,000 residents per area."""
+    from citystat.analysis.equity import RequestFilter
+    from citystat.reports.equity import build_equity_report
+
+    with reported_errors():
+        check_choices("month", fmt)
+        if measure_id is None and not agency and not service_code:
+            raise ConfigError("name a measure, or filter with --agency / --service-code")
+        where = RequestFilter(agencies=tuple(agency or ()), service_codes=tuple(service_code or ()))
+        with open_city() as (con, _):
+            report = build_equity_report(
+                con, layer=layer, measure_id=measure_id, where=where, population_variable=population
+            )
+    data = report.as_dict()
+    if fmt == "json":
+        typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+        return
+    indices = Table(title=f"equity of {data['subject']} by {layer}")
+    for column in ("measure", "areas", "Gini", "Theil T", "quintile ratio (worst / best)"):
+        indices.add_column(column, justify="left" if column == "measure" else "right")
+    for name, d in (
+        ("requests per 1,000 residents", data["rate_disparity"]),
+        ("median days to close", data["days_disparity"]),
+    ):
+        if d is None:
+            indices.add_row(name, "", "not enough data", "", "")
+            continue
+        ratio = "" if d["quintile_ratio"] is None else f"{d['quintile_ratio']:.3f}"
+        indices.add_row(name, str(d["areas"]), f"{d['gini']:.4f}", f"{d['theil']:.4f}", ratio)
+    console.print(indices)
+    areas = Table(title=f"per area (city rate {data['city_rate_per_1000']:.2f} per 1,000 residents)")
+    for column in (
+        "area",
+        "requests",
+        "residents",
+        "per 1,000",
+        "SEDT disparity (points)",
+        "median days",
+        "flags",
+    ):
+        areas.add_column(column, justify="left" if column in ("area", "flags") else "right")
+    for row in data["areas"]:
+        areas.add_row(
+            row["area"],
+            f"{row['requests']:,.0f}",
+            "" if row["population"] is None else f"{row['population']:,.0f}",
+            "" if row["per_1000"] is None else f"{row['per_1000']:.2f}",
+            "" if row["geographic_disparity"] is None else f"{row['geographic_disparity'] * 100:+.2f}",
+            "" if row["median_days_to_close"] is None else f"{row['median_days_to_close']:.2f}",
+            ", ".join(row["flags"]),
+        )
+    console.print(areas)
+    for note in data["notes"]:
+        console.print(f"note: {escape(note)}", highlight=False)
+
+
+@report_app.command("agency")
+def report_agency_cmd(
+    agency: Annotated[str, typer.Argument(help="Agency, as the catalog or 311 names it.")],
+    period: PeriodOpt = "month",
+    out: Annotated[Path, typer.Option(help="Folder to write the briefing into.")] = Path("reports"),
+) -> None:
+    """Write a one-agency CitiStat briefing (Markdown and HTML)."""
+    from citystat.reports.agency import build_agency_briefing, write_agency_briefing
+
+    with reported_errors():
+        check_choices(period, "table")
+        with open_city() as (con, profile):
+            briefing = build_agency_briefing(con, read_catalog(profile), agency, period)  # type: ignore[arg-type]
+        paths = write_agency_briefing(briefing, out)
+    console.print(f"{len(briefing.measures)} measures; wrote {paths[0]} and {paths[1]}", highlight=False)
 
 
 def format_cell(value: object) -> str:
