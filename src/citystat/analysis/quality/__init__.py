@@ -13,6 +13,14 @@ from citystat.analysis.quality.model import (
     PeriodQuality,
     SourceQuality,
 )
+from citystat.analysis.quality.plan import (
+    PercentCell,
+    PlanQuality,
+    SharedCode,
+    UnreadableCell,
+    check_plan,
+    check_reported_measure,
+)
 from citystat.analysis.quality.requests import (
     RejectedRow,
     WeekShift,
@@ -28,12 +36,18 @@ __all__ = [
     "Finding",
     "Grade",
     "MeasureQuality",
+    "PercentCell",
     "PeriodQuality",
+    "PlanQuality",
     "RejectedRow",
+    "SharedCode",
     "SourceQuality",
+    "UnreadableCell",
     "WeekShift",
     "check_measure",
     "check_measures",
+    "check_plan",
+    "check_reported_measure",
     "check_sources",
     "find_volume_shifts",
     "grade_findings",
