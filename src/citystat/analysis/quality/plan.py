@@ -24,6 +24,7 @@ import duckdb
 from citystat.analysis.quality.grade import grade_measure
 from citystat.analysis.quality.model import Finding, MeasureQuality
 from citystat.analysis.series import read_fiscal_start_month
+from citystat.catalog.model import Grain
 from citystat.engine.periods import label_period
 from citystat.ingest.plan_values import fiscal_quarter_start
 
@@ -124,7 +125,7 @@ def check_plan(con: duckdb.DuckDBPyConnection) -> PlanQuality:
 
 
 def cell_start(
-    fiscal_year: int, period: str, grain: str, fiscal_start_month: int
+    fiscal_year: int, period: str, grain: Grain, fiscal_start_month: int
 ) -> tuple[dt.date, str] | None:
     """Where an export cell lands at ``grain`` (quarters at fiscal_quarter, years at fiscal_year)."""
     if grain == "fiscal_quarter" and period in QUARTERS:
@@ -140,7 +141,7 @@ def check_reported_measure(
     con: duckdb.DuckDBPyConnection,
     measure_id: str,
     *,
-    grain: str = "fiscal_year",
+    grain: Grain = "fiscal_year",
     plan: PlanQuality | None = None,
 ) -> MeasureQuality:
     """Grade a reported measure's values at ``grain`` (fiscal_quarter or fiscal_year)."""
