@@ -7,7 +7,9 @@ Checks and their rules (each held by a constant):
 
 - **completeness**: rows in a measure's scope missing a field it needs: a close time on a closed
   request (durations, "closed within"), a due time (on-time measures), an area (breakdowns by
-  area). Minor above 0, failing above ``MISSING_FAIL_SHARE`` of the period's rows.
+  area), and on-time measures' requests still open and due after the newest data (the period
+  is not complete yet: they may still close on time). Minor above 0, failing above
+  ``MISSING_FAIL_SHARE`` of the period's rows.
 - **validity**: rows of the measure's scope and period rejected at ingest (closed before created,
   unparseable date, unknown agency ...), stored durations that are impossible (negative, or longer
   than ``MAX_DURATION_DAYS``), due before created (on-time measures), points outside the city or
@@ -392,14 +394,15 @@ def check_stored_rows(con: duckdb.DuckDBPyConnection, measure: Measure, placer: 
         " neighborhood IS NULL AND council_district IS NULL AS no_area,"
         " closed_utc IS NOT NULL AND (closed_utc < created_utc"
         "  OR date_diff('second', created_utc, closed_utc) > ?) AS bad_duration,"
-        " due_before_created, geo_flag, status_flag"
+        " due_before_created, geo_flag, status_flag,"
+        " closed_utc IS NULL AND due_utc > (SELECT max(created_utc) FROM service_requests) AS not_due"
         f" FROM service_requests WHERE {date_col} IS NOT NULL AND {where}",
         [max_seconds, *params],
     ).fetchall()
     totals: Counter[dt.date] = Counter()
     all_rows: Counter[dt.date] = Counter()
     hits: dict[tuple[dt.date, str], list[str]] = defaultdict(list)
-    for request_id, day, no_close, no_due, no_area, bad_duration, early_due, geo_flag, flag in rows:
+    for request_id, day, no_close, no_due, no_area, bad_duration, early_due, geo_flag, flag, not_due in rows:
         start = placer.place(day)
         all_rows[start] += 1
         if flag == "duplicate":
@@ -411,6 +414,8 @@ def check_stored_rows(con: duckdb.DuckDBPyConnection, measure: Measure, placer: 
             hits[(start, "closed without a close time")].append(request_id)
         if due and no_due:
             hits[(start, "no due time")].append(request_id)
+        if due and not_due:
+            hits[(start, "open, not yet due")].append(request_id)
         if geographic and no_area and geo_flag is None:
             hits[(start, "no area")].append(request_id)
         if duration and bad_duration:
@@ -431,11 +436,14 @@ def row_finding(
     code: str, start: dt.date, ids: list[str], total: int, all_rows: int, in_city: bool
 ) -> Finding:
     n = len(ids)
-    if code in ("closed without a close time", "no due time", "no area"):
+    if code in ("closed without a close time", "no due time", "no area", "open, not yet due"):
         share = n / total if total else 1.0
         severity: Severity = "fail" if share > MISSING_FAIL_SHARE else "minor"
         applies: Applies = "areas" if code == "no area" and not in_city else "value"
-        detail = f"{n:,} of {total:,} rows ({share:.1%}) have {code.removeprefix('no ')} missing"
+        if code == "open, not yet due":
+            detail = f"{n:,} of {total:,} rows ({share:.1%}) are open and due after the newest data"
+        else:
+            detail = f"{n:,} of {total:,} rows ({share:.1%}) have {code.removeprefix('no ')} missing"
         return Finding("completeness", code, severity, n, total, detail, start, applies, tuple(sorted(ids)))
     if code == "closed as duplicate":
         share = n / all_rows if all_rows else 0.0
