@@ -387,8 +387,22 @@ def check_stored_rows(con: duckdb.DuckDBPyConnection, measure: Measure, placer: 
     duration, due = needs(measure)
     geographic = bool(measure.disaggregations) or bool(comp.filter.in_city)
     max_seconds = MAX_DURATION_DAYS * 86_400
+    totals: Counter[dt.date] = Counter()
+    all_rows: Counter[dt.date] = Counter()
+    for day, n_all, n_kept in con.execute(
+        f"SELECT {date_col}::DATE, count(*),"  # noqa: S608 (identifiers fixed, values bound)
+        " count(*) FILTER (WHERE status_flag IS DISTINCT FROM 'duplicate')"
+        f" FROM service_requests WHERE {date_col} IS NOT NULL AND {where} GROUP BY 1",
+        params,
+    ).fetchall():
+        start = placer.place(day)
+        all_rows[start] += int(n_all)
+        totals[start] += int(n_all if comp.include_duplicates else n_kept)
+    # Only rows with something to report are fetched.
     rows = con.execute(
-        f"SELECT request_id, {date_col}::DATE AS day,"  # noqa: S608 (identifiers fixed, values bound)
+        "SELECT * FROM (SELECT request_id, day, no_close, no_due, no_area, bad_duration,"  # noqa: S608
+        " due_before_created, geo_flag, status_flag, not_due FROM (SELECT request_id,"
+        f" {date_col}::DATE AS day,"
         " open311_status = 'closed' AND closed_utc IS NULL AS no_close,"
         " due_utc IS NULL AS no_due,"
         " neighborhood IS NULL AND council_district IS NULL AS no_area,"
@@ -396,20 +410,18 @@ def check_stored_rows(con: duckdb.DuckDBPyConnection, measure: Measure, placer: 
         "  OR date_diff('second', created_utc, closed_utc) > ?) AS bad_duration,"
         " due_before_created, geo_flag, status_flag,"
         " closed_utc IS NULL AND due_utc > (SELECT max(created_utc) FROM service_requests) AS not_due"
-        f" FROM service_requests WHERE {date_col} IS NOT NULL AND {where}",
-        [max_seconds, *params],
+        f" FROM service_requests WHERE {date_col} IS NOT NULL AND {where}))"
+        " WHERE status_flag = 'duplicate' OR (? AND (no_close OR bad_duration))"
+        " OR (? AND (no_due OR not_due OR due_before_created)) OR (? AND (no_area OR geo_flag IS NOT NULL))",
+        [max_seconds, *params, duration, due, geographic],
     ).fetchall()
-    totals: Counter[dt.date] = Counter()
-    all_rows: Counter[dt.date] = Counter()
     hits: dict[tuple[dt.date, str], list[str]] = defaultdict(list)
     for request_id, day, no_close, no_due, no_area, bad_duration, early_due, geo_flag, flag, not_due in rows:
         start = placer.place(day)
-        all_rows[start] += 1
         if flag == "duplicate":
             hits[(start, "closed as duplicate")].append(request_id)
             if not comp.include_duplicates:
                 continue
-        totals[start] += 1
         if duration and no_close:
             hits[(start, "closed without a close time")].append(request_id)
         if due and no_due:
