@@ -7,6 +7,7 @@ Expected numbers come from PROVENANCE.md and from reads of the raw files here (c
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterator
 
 import duckdb
@@ -133,3 +134,21 @@ def test_out_of_city_and_placeholder_points_per_file(baltimore_warehouse) -> Non
     # Nothing rejected in either file: kept and flagged, a minor finding for the file.
     assert (q2019.rows_rejected, q2018.rows_rejected) == (0, 0)
     assert (q2019.grade, q2018.grade) == ("B", "B")
+
+
+def test_reported_timeliness_is_judged_on_the_callers_date(plan_db, plan) -> None:
+    """plan-548 is quarterly: its newest annual value must have ended within 92 days of as_of."""
+    row = plan_db.execute(
+        "SELECT max(period_start) FROM measure_values WHERE measure_id = 'plan-548' AND grain = 'fiscal_year'"
+        " AND value IS NOT NULL"
+    ).fetchone()
+    assert row is not None
+    newest = row[0]
+    end = dt.date(newest.year + 1, newest.month, 1)  # a fiscal year later
+    fresh = check_reported_measure(plan_db, "plan-548", plan=plan, as_of=end + dt.timedelta(days=92))
+    assert [f.code for f in fresh.findings if f.check == "timeliness"] == ["current"]
+    stale = check_reported_measure(plan_db, "plan-548", plan=plan, as_of=end + dt.timedelta(days=93))
+    assert [f.code for f in stale.findings if f.check == "timeliness"] == ["stale data"]
+    newest_label = f"FY{newest.year + 1}"  # Baltimore's fiscal year starts in July
+    assert stale.grade_of(newest_label) == "C"
+    assert label_status("missed", stale.grade_of(newest_label)) == DATA_ISSUE

@@ -9,6 +9,8 @@ Checks and their rules:
   number") fails that measure's period when the export row is matched to a plan measure.
 - **duplicates**: a (Measure ID, fiscal year) pair used by more than one export row: the export
   cannot say which measure its values belong to. Minor for each measure matched to such a row.
+- **timeliness** (when the caller passes ``as_of``): the newest reported period ended more than
+  the measure's cadence before ``as_of`` fails the measure and that period.
 
 Everything here reads the warehouse only.
 """
@@ -23,7 +25,9 @@ import duckdb
 
 from citystat.analysis.quality.grade import grade_measure
 from citystat.analysis.quality.model import Finding, MeasureQuality
-from citystat.analysis.series import read_fiscal_start_month
+from citystat.analysis.quality.requests import CADENCE_DAYS
+from citystat.analysis.series import read_fiscal_start_month, read_measure
+from citystat.analysis.targets import next_period_start
 from citystat.catalog.model import Grain
 from citystat.engine.periods import label_period
 from citystat.ingest.plan_values import fiscal_quarter_start
@@ -143,8 +147,10 @@ def check_reported_measure(
     *,
     grain: Grain = "fiscal_year",
     plan: PlanQuality | None = None,
+    as_of: dt.date | None = None,
 ) -> MeasureQuality:
-    """Grade a reported measure's values at ``grain`` (fiscal_quarter or fiscal_year)."""
+    """Grade a reported measure's values at ``grain`` (fiscal_quarter or fiscal_year); with
+    ``as_of``, also whether its newest value is recent enough for its cadence."""
     plan = plan or check_plan(con)
     fiscal_start_month = read_fiscal_start_month(con)
     labels: dict[dt.date, str] = {}
@@ -178,4 +184,40 @@ def check_reported_measure(
             findings.append(
                 Finding("duplicates", "shared export code", "minor", len(shared.source_rows), None, detail)
             )
+    if as_of is not None:
+        findings += check_reported_timeliness(con, measure_id, grain, as_of, labels)
     return grade_measure(measure_id, grain, findings, labels)
+
+
+def check_reported_timeliness(
+    con: duckdb.DuckDBPyConnection,
+    measure_id: str,
+    grain: Grain,
+    as_of: dt.date,
+    labels: dict[dt.date, str],
+) -> list[Finding]:
+    row = con.execute(
+        "SELECT max(period_start) FROM measure_values"
+        " WHERE measure_id = ? AND grain = ? AND value IS NOT NULL",
+        [measure_id, grain],
+    ).fetchone()
+    newest = row[0] if row else None
+    cadence = read_measure(con, measure_id).cadence
+    limit = CADENCE_DAYS[cadence]
+    if newest is None:
+        return [Finding("timeliness", "no data", "fail", 0, None, f"no {grain} values reported")]
+    end = next_period_start(newest, grain)
+    age = (as_of - end).days
+    label = label_period(newest, grain, read_fiscal_start_month(con))
+    if age <= limit:
+        detail = f"newest value {label} ended {age} day(s) before {as_of.isoformat()}"
+        return [Finding("timeliness", "current", "pass", age, None, detail)]
+    labels[newest] = label
+    detail = (
+        f"newest value {label} ended {age} days before {as_of.isoformat()};"
+        f" a {cadence} measure needs a value within {limit} days"
+    )
+    return [
+        Finding("timeliness", "stale data", "fail", age, None, detail),
+        Finding("timeliness", "stale data", "fail", age, None, detail, newest),
+    ]
