@@ -124,6 +124,10 @@ def test_the_missing_week_is_the_only_volume_shift(demo, graded) -> None:
     monthly = graded["ww-water-leak-median-days"].period(start.strftime("%Y-%m"))
     assert monthly is not None and monthly.grade == "C"
     assert "volume drop" in {f.code for f in monthly.findings}
+    assert any(
+        r.startswith(f"Water Wastewater: 0 requests in the week of {start.isoformat()}")
+        for r in monthly.reasons
+    )
     # Measures of other agencies are untouched by it.
     pothole = graded["trm-pothole-median-hours"].period(start.strftime("%Y-%m"))
     assert pothole is None or "volume drop" not in {f.code for f in pothole.findings}

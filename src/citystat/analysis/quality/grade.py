@@ -70,7 +70,8 @@ def label_status(target_status: str, quality: Grade | PeriodQuality | None) -> s
     target ...) when the data behind the value fail a check (grade C); otherwise unchanged.
 
     Statuses that make no performance claim ("no target", "not enough data", "not judged") are
-    kept: they already say the value is not judged.
+    kept: they already say the value is not judged. A :class:`PeriodQuality` stands for its
+    citywide value's grade; for a value broken down by area pass its ``area_grade``.
     """
     grade = quality.grade if isinstance(quality, PeriodQuality) else quality
     if grade == "C" and target_status in JUDGED_STATUSES:

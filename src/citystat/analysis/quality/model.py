@@ -74,6 +74,11 @@ class PeriodQuality:
     area_grade: Grade
     findings: tuple[Finding, ...]
 
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Plain-language reasons the period fails (empty when it does not)."""
+        return tuple(f.detail for f in self.findings if f.severity == "fail")
+
 
 @dataclass(frozen=True)
 class MeasureQuality:
