@@ -24,7 +24,7 @@ from rich.progress import (
 from rich.table import Table
 
 from citystat.catalog.load import Catalog, builtin_catalog_dir, load_catalog
-from citystat.catalog.model import GRAINS
+from citystat.catalog.model import GRAINS, Grain
 from citystat.errors import CitystatError, ConfigError
 from citystat.ingest import LoadResult, ingest_boundaries, ingest_demographics, ingest_requests, list_loads
 from citystat.ingest.files import ProgressFn
@@ -55,6 +55,8 @@ class State:
     settings: Settings = get_settings()
 
 
+PeriodOpt = Annotated[str, typer.Option(help="Grain: week, month, fiscal_quarter, fiscal_year...")]
+FormatOpt = Annotated[str, typer.Option("--format", help="table or json.")]
 WarehouseOpt = Annotated[
     Path | None, typer.Option("--warehouse", "-w", help="Warehouse file (CITYSTAT_WAREHOUSE).")
 ]
@@ -547,7 +549,7 @@ def compute_cmd(
 def query_cmd(
     measure_id: Annotated[str, typer.Argument(help="Measure id.")],
     by: Annotated[str, typer.Option("--by", help="Dimension, e.g. neighborhood (default: citywide).")] = "",
-    period: Annotated[str, typer.Option(help="Grain: week, month, fiscal_quarter, fiscal_year...")] = "month",
+    period: PeriodOpt = "month",
     start: Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"])] = None,
     end: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"])] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv, json or parquet.")] = "table",
@@ -559,17 +561,14 @@ def query_cmd(
     from citystat.export import export_rows
 
     with reported_errors():
-        if period not in GRAINS:
-            raise QueryError(f"unknown period {period!r}; choose one of {', '.join(GRAINS)}")
-        if fmt not in ("table", "csv", "json", "parquet"):
-            raise QueryError(f"unknown format {fmt!r}; choose table, csv, json or parquet")
+        grain = check_choices(period, fmt, formats=("table", "csv", "json", "parquet"))
         if fmt == "parquet" and output is None:
             raise QueryError("--format parquet needs --output FILE")
         with open_city() as (con, _):
             series = query_series(
                 con,
                 measure_id,
-                grain=period,
+                grain=grain,
                 dimension=by,
                 start=start.date() if start else None,
                 end=end.date() if end else None,
@@ -601,17 +600,15 @@ def query_cmd(
     console.print(table)
 
 
-def check_choices(period: str, fmt: str) -> None:
+def check_choices(period: str, fmt: str, formats: tuple[str, ...] = ("table", "json")) -> Grain:
+    """Refuse an unknown period grain or output format with the choices named; return the grain."""
     from citystat.engine.query import QueryError
 
     if period not in GRAINS:
         raise QueryError(f"unknown period {period!r}; choose one of {', '.join(GRAINS)}")
-    if fmt not in ("table", "json"):
-        raise QueryError(f"unknown format {fmt!r}; choose table or json")
-
-
-PeriodOpt = Annotated[str, typer.Option(help="Grain: week, month, fiscal_quarter, fiscal_year...")]
-FormatOpt = Annotated[str, typer.Option("--format", help="table or json.")]
+    if fmt not in formats:
+        raise QueryError(f"unknown format {fmt!r}; choose {', '.join(formats[:-1])} or {formats[-1]}")
+    return period
 
 
 @app.command("judge")
@@ -626,11 +623,11 @@ def judge_cmd(
     from citystat.reports.judge import judge_measure
 
     with reported_errors():
-        check_choices(period, fmt)
+        grain = check_choices(period, fmt)
         if bool(by) != bool(area):
             raise ConfigError("--by and --area go together (e.g. --by csa --area 'Canton')")
         with open_city() as (con, _):
-            judgement = judge_measure(con, measure_id, period, by, area)  # type: ignore[arg-type]
+            judgement = judge_measure(con, measure_id, grain, by, area)
     if fmt == "json":
         typer.echo(json.dumps(judgement.as_dict(), indent=2, default=str, ensure_ascii=False))
         return
@@ -687,9 +684,9 @@ def score_cmd(period: PeriodOpt = "month", fmt: FormatOpt = "table") -> None:
     from citystat.analysis.score import read_city_score
 
     with reported_errors():
-        check_choices(period, fmt)
+        grain = check_choices(period, fmt)
         with open_city() as (con, _):
-            score = read_city_score(con, period)  # type: ignore[arg-type]
+            score = read_city_score(con, grain)
     composites = [score.citywide, *score.agencies]
     if fmt == "json":
         payload = {
@@ -832,9 +829,9 @@ def report_agency_cmd(
     from citystat.reports.agency import build_agency_briefing, write_agency_briefing
 
     with reported_errors():
-        check_choices(period, "table")
+        grain = check_choices(period, "table")
         with open_city() as (con, profile):
-            briefing = build_agency_briefing(con, read_catalog(profile), agency, period)  # type: ignore[arg-type]
+            briefing = build_agency_briefing(con, read_catalog(profile), agency, grain)
         paths = write_agency_briefing(briefing, out)
     console.print(f"{len(briefing.measures)} measures; wrote {paths[0]} and {paths[1]}", highlight=False)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -36,24 +36,7 @@ Dimension = Literal[
 ]
 Process = Literal["budget_book", "citistat", "action_plan"]
 
-GRAINS: tuple[Grain, ...] = ("day", "week", "month", "quarter", "fiscal_quarter", "fiscal_year")
-DIMENSIONS: tuple[Dimension, ...] = (
-    "neighborhood",
-    "csa",
-    "council_district",
-    "police_district",
-    "tract",
-    "service_code",
-    "agency",
-    "method_received",
-)
-GEOGRAPHIC_DIMENSIONS: tuple[Dimension, ...] = (
-    "neighborhood",
-    "csa",
-    "council_district",
-    "police_district",
-    "tract",
-)
+GRAINS: tuple[Grain, ...] = get_args(Grain)
 
 
 class Strict(BaseModel):

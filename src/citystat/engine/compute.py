@@ -24,7 +24,7 @@ from citystat.catalog.model import Dimension, Grain, Measure
 from citystat.engine.backends import EngineName, fetch_arrow, open_engine, publish_tables
 from citystat.engine.compile import Breakdown, Columns, Scan, compile_scan, plan_scans
 from citystat.engine.definitions import record_definition, record_targets
-from citystat.engine.periods import as_date, label_period
+from citystat.engine.periods import as_date, label_period, period_start
 from citystat.engine.store import write_scan_values
 from citystat.errors import EngineError
 from citystat.profiles import CityProfile
@@ -82,7 +82,7 @@ def describe_scope(
 
 
 def touched_periods(
-    con: duckdb.DuckDBPyConnection,
+    warehouse: ibis.BaseBackend,
     scan: Scan,
     after_load: int,
     since: dt.date | None,
@@ -91,10 +91,7 @@ def touched_periods(
     """Period starts holding rows newer than ``after_load`` (None: every period)."""
     if after_load <= 0 and since is None:
         return None
-    warehouse = ibis.duckdb.from_connection(con)
     table = warehouse.table(scan.source)
-    from citystat.engine.periods import period_start
-
     start = period_start(table[scan.date_field], scan.grain, profile.fiscal_year_start_month)
     condition = table.load_id > after_load
     if since is not None:
@@ -145,7 +142,8 @@ def compute_catalog(
 
     pending = [m for m in measures if seen(m) < newest or since is not None or newest == 0]
     result.up_to_date = len(measures) - len(pending)
-    source = engine if engine is not None else ibis.duckdb.from_connection(con)
+    warehouse = ibis.duckdb.from_connection(con)
+    source = engine if engine is not None else warehouse
     scans = plan_scans(pending, grains, dimensions, breakdown=breakdown)
     computed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     batches: list[tuple[Scan, list[Measure], list[dt.date] | None, pa.Table]] = []
@@ -153,7 +151,7 @@ def compute_catalog(
         if progress:
             progress(f"{scan.grain} × {scan.dimension or 'city'}", number, len(scans))
         after = min(seen(m) for m in scan_measures)
-        periods = touched_periods(con, scan, after, since, profile)
+        periods = touched_periods(warehouse, scan, after, since, profile)
         if periods is not None and not periods:
             continue
         table = read_source(source, scan.source)
