@@ -33,6 +33,23 @@ BALTIMORE_LAYERS = {
     "tract": "census_tracts_2020.geojson",
 }
 
+# The 2019 extract's PROVENANCE.md: Agency value counts.
+AGENCY_COUNTS_2019 = {
+    "Solid Waste": 1336,
+    "Transportation": 566,
+    "Housing": 310,
+    "Call Center": 242,
+    "Water Wastewater": 207,
+    "Health": 128,
+    "BGE": 96,
+    "Recreation & Parks": 56,
+    "Finance": 27,
+    "Fire Department": 20,
+    "Liquor Board": 7,
+    "Parking Authority": 3,
+    "Public Works": 2,
+}
+
 
 def need_real_data() -> None:
     if not REAL.is_dir():
