@@ -9,9 +9,11 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
 from citystat import __version__
+from citystat.api.v1 import router as api_v1_router
 from citystat.errors import WarehouseError
 from citystat.profiles import load_profile
 from citystat.settings import Settings, get_settings
+from citystat.site import WarehouseReader
 from citystat.warehouse import connect, describe_warehouse
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -33,6 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="citystat", version=__version__, docs_url=None, redoc_url=None)
     app.state.settings = settings
+    app.state.reader = WarehouseReader(settings.warehouse)
+    app.include_router(api_v1_router)
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:
