@@ -1,0 +1,78 @@
+"""Interface text in English and Spanish, and numbers and dates in each language's style.
+
+English text is the message id: ``translate("es", "Open requests")`` looks the text up in the
+Spanish catalogue (every ``*.yaml`` under ``i18n/es/``: one file per layer, e.g. ``web.yaml``,
+``charts.yaml``, each a mapping from English text to Spanish). A missing entry falls back to the
+English text, and ``test_i18n`` checks that none is missing. Placeholders use ``str.format``
+names: ``translate("es", "{count} requests", count=3)``.
+
+Catalogue text (measure names and definitions) stays in the language it was written in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import Literal, get_args
+
+import yaml
+from babel.dates import format_date as babel_format_date
+from babel.numbers import format_decimal, format_percent
+
+Lang = Literal["en", "es"]
+LANGS: tuple[Lang, ...] = get_args(Lang)
+DEFAULT_LANG: Lang = "en"
+LANG_NAMES: dict[Lang, str] = {"en": "English", "es": "Español"}
+
+CATALOGUES = Path(__file__).parent
+
+
+def parse_lang(value: str | None) -> Lang:
+    """A supported language code from user input (``es-MX`` → ``es``); the default otherwise."""
+    code = (value or "").strip().lower()[:2]
+    for lang in LANGS:
+        if code == lang:
+            return lang
+    return DEFAULT_LANG
+
+
+@cache
+def read_catalogue(lang: Lang) -> dict[str, str]:
+    """English text → text in ``lang``, merged from every YAML file of the language's folder."""
+    merged: dict[str, str] = {}
+    folder = CATALOGUES / lang
+    if not folder.is_dir():
+        return merged
+    for path in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: expected a mapping of English text to translations")
+        for key, value in data.items():
+            if key in merged and merged[key] != value:
+                raise ValueError(f"{path}: {key!r} is translated differently in another file")
+            merged[str(key)] = str(value)
+    return merged
+
+
+def translate(lang: Lang, text: str, /, **values: object) -> str:
+    """``text`` in ``lang`` (English text is the id), with ``values`` filled in."""
+    found = text if lang == "en" else read_catalogue(lang).get(text, text)
+    return found.format(**values) if values else found
+
+
+def format_number(lang: Lang, value: float, digits: int = 0) -> str:
+    """1,234.5 in English, 1.234,5 in Spanish."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return str(format_decimal(value, format=pattern, locale=lang))
+
+
+def format_share(lang: Lang, share: float, digits: int = 0) -> str:
+    """A share (0.823) as a percentage: 82% (0.8% → 0,8% in Spanish)."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    return str(format_percent(share, format=pattern, locale=lang))
+
+
+def format_day(lang: Lang, day: dt.date) -> str:
+    """March 1, 2024 / 1 de marzo de 2024."""
+    return str(babel_format_date(day, format="long", locale=lang))
