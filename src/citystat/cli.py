@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast, get_args
 
 import duckdb
 import typer
@@ -617,17 +617,27 @@ def judge_cmd(
     period: PeriodOpt = "month",
     by: Annotated[str, typer.Option("--by", help="Dimension, e.g. csa (default: citywide).")] = "",
     area: Annotated[str, typer.Option(help="The dimension's value, e.g. a CSA name.")] = "",
+    rules: Annotated[
+        str,
+        typer.Option(
+            help="Detection rules: western_electric (Wheeler's four zone rules) or wheeler"
+            " (Understanding Variation: outside the limits, 3 of 4 near a limit, 8 on one side)."
+        ),
+    ] = "western_electric",
     fmt: FormatOpt = "table",
 ) -> None:
     """One measure's XmR chart (limits, signals by rule), target status per period and assurance."""
+    from citystat.analysis.xmr import RuleSet
     from citystat.reports.judge import judge_measure
 
     with reported_errors():
         grain = check_choices(period, fmt)
         if bool(by) != bool(area):
             raise ConfigError("--by and --area go together (e.g. --by csa --area 'Canton')")
+        if rules not in get_args(RuleSet):
+            raise ConfigError(f"unknown rules {rules!r}; choose {' or '.join(get_args(RuleSet))}")
         with open_city() as (con, _):
-            judgement = judge_measure(con, measure_id, grain, by, area)
+            judgement = judge_measure(con, measure_id, grain, by, area, rules=cast(RuleSet, rules))
     if fmt == "json":
         typer.echo(json.dumps(judgement.as_dict(), indent=2, default=str, ensure_ascii=False))
         return
