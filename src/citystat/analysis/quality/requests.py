@@ -22,8 +22,8 @@ Checks and their rules (each held by a constant):
   only minor when they are more than ``DUPLICATE_MINOR_SHARE`` of the period's requests.
 - **timeliness**: the newest request older than the measure's cadence on ``as_of`` fails the
   measure (and its newest period); so does a stopped feed: no request of the measure's own scope
-  since some day while other requests kept arriving, a gap improbable at the scope's rate over the
-  ``FEED_RATE_DAYS`` days before it (Poisson chance of no arrival below ``NOISE_P``).
+  since some day while other requests kept arriving, where its rate over the ``FEED_RATE_DAYS``
+  days before predicts at least ``FEED_GAP_EXPECTED`` of them.
 - **volume**: per agency and complete ISO week, a count below ``DROP_RATIO`` or above
   ``SURGE_RATIO`` times the median of the ``BASELINE_WEEKS`` weeks before it, *and* that
   improbable as Poisson noise around that median (tail probability below ``NOISE_P``), fails the
@@ -74,6 +74,9 @@ NOISE_P = 1e-4
 BASELINE_WEEKS = 8
 MIN_WEEKLY_BASELINE = 10
 FEED_RATE_DAYS = 91
+# A stopped feed: at least this many requests were expected in the gap (Poisson chance of none
+# e^-20, about 2e-9: far below NOISE_P, because real arrivals bunch more than Poisson's).
+FEED_GAP_EXPECTED = 20.0
 CADENCE_DAYS: dict[Cadence, int] = {"daily": 1, "weekly": 7, "monthly": 31, "quarterly": 92, "annual": 366}
 CADENCE_GRAIN: dict[Cadence, Grain] = {
     "daily": "day",
@@ -365,12 +368,16 @@ def check_measure(
 
 
 def check_measures(
-    con: duckdb.DuckDBPyConnection, measure_ids: Iterable[str], *, as_of: dt.date
+    con: duckdb.DuckDBPyConnection, measure_ids: Iterable[str], *, as_of: dt.date, grain: Grain | None = None
 ) -> dict[str, MeasureQuality]:
-    """Grade several computed measures, reading source files and weekly volumes once."""
+    """Grade several computed measures (``grain``: by default each one's cadence's), reading source
+    files and weekly volumes once."""
     rejected = read_rejected_rows(con, resolve_profile(con, None))
     shifts = find_volume_shifts(con)
-    return {m: check_measure(con, m, as_of=as_of, rejected=rejected, shifts=shifts) for m in measure_ids}
+    return {
+        m: check_measure(con, m, as_of=as_of, grain=grain, rejected=rejected, shifts=shifts)
+        for m in measure_ids
+    }
 
 
 def check_stored_rows(con: duckdb.DuckDBPyConnection, measure: Measure, placer: Placer) -> list[Finding]:
@@ -653,9 +660,9 @@ def check_feed_gap(
     con: duckdb.DuckDBPyConnection, measure: Measure, placer: Placer, newest: dt.date
 ) -> list[Finding]:
     """The measure's own requests stopped: none since day d while the warehouse has data up to
-    ``newest``, and at their rate over the ``FEED_RATE_DAYS`` days up to d a gap that long is
-    improbable as chance (Poisson probability of no arrival below ``NOISE_P``). Fails the measure
-    and every period from d + 1 to ``newest``."""
+    ``newest``, though at their rate over the ``FEED_RATE_DAYS`` days up to d at least
+    ``FEED_GAP_EXPECTED`` were expected. Fails the measure and every period from d + 1 to
+    ``newest``."""
     comp = measure.computation
     assert comp is not None
     arrivals = arrivals_of(comp.filter)
@@ -669,12 +676,11 @@ def check_feed_gap(
     ).fetchone()
     rate = (int(counted[0]) if counted else 0) / FEED_RATE_DAYS
     gap = (newest - last).days
-    chance = math.exp(-rate * gap)
-    if chance >= NOISE_P:
+    if rate * gap < FEED_GAP_EXPECTED:
         return []
     detail = (
         f"no requests of this measure after {last.isoformat()}, while other requests arrived until"
-        f" {newest.isoformat()} ({gap} days); at its usual {rate:.1f} a day such a gap is not chance"
+        f" {newest.isoformat()} ({gap} days); at its usual {rate:.1f} a day, {rate * gap:.0f} were expected"
     )
     periods = sorted({placer.place(last + dt.timedelta(days=d)) for d in range(1, gap + 1)})
     return [
