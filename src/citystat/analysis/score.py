@@ -32,6 +32,7 @@ import duckdb
 
 from citystat.analysis.series import (
     MIN_DENOMINATOR,
+    MeasureSeries,
     Observation,
     list_measure_ids,
     read_fiscal_start_month,
@@ -224,7 +225,11 @@ def read_scored_measure(
     dimension: str = "",
     dimension_value: str = "",
 ) -> ScoredMeasure:
-    series = read_series(con, measure_id, grain, dimension, dimension_value)
+    return prepare_scored_measure(read_series(con, measure_id, grain, dimension, dimension_value))
+
+
+def prepare_scored_measure(series: MeasureSeries) -> ScoredMeasure:
+    """A series already read, ready to score (its audited targets as the rule's)."""
     measure = series.measure
     return ScoredMeasure(
         measure_id=measure.id,

@@ -8,14 +8,16 @@ and the warehouse's city profile (for the fiscal calendar).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
 from citystat.catalog.model import Grain, Measure
 from citystat.engine.periods import as_date
-from citystat.engine.query import QueryError, SeriesBreak, query_series
+from citystat.engine.query import QueryError, SeriesBreak, query_series, query_values
 from citystat.profiles import load_profile
 from citystat.warehouse.city import DEFAULT_CITY
 from citystat.warehouse.connection import get_meta
@@ -109,18 +111,7 @@ def read_series(
     measure = read_measure(con, measure_id)
     series = query_series(con, measure_id, grain=grain, dimension=dimension)
     observations = tuple(
-        Observation(
-            label=str(row["period_label"]),
-            period_start=as_date(row["period_start"]),
-            value=None if row["value"] is None else float(row["value"]),
-            denominator=(
-                float(row["denominator"])
-                if rests_on_rows(measure) and row["denominator"] is not None
-                else None
-            ),
-        )
-        for row in series.rows
-        if row["dimension_value"] == dimension_value
+        observe(row, measure) for row in series.rows if row["dimension_value"] == dimension_value
     )
     if dimension and measure.computation is not None and measure.computation.aggregate == "count":
         observations = fill_empty_periods(con, measure_id, grain, observations)
@@ -148,6 +139,60 @@ def fill_empty_periods(
         if as_date(row["period_start"]) not in have
     ]
     return tuple(sorted([*observations, *zeros], key=lambda o: o.period_start))
+
+
+def observe(row: Mapping[str, Any], measure: Measure) -> Observation:
+    """One stored value row (:data:`citystat.engine.query.VALUE_COLUMNS`) as an observation."""
+    return Observation(
+        label=str(row["period_label"]),
+        period_start=as_date(row["period_start"]),
+        value=None if row["value"] is None else float(row["value"]),
+        denominator=(
+            float(row["denominator"]) if rests_on_rows(measure) and row["denominator"] is not None else None
+        ),
+    )
+
+
+def read_many_series(
+    con: duckdb.DuckDBPyConnection, wanted: Iterable[tuple[str, Grain]]
+) -> dict[tuple[str, Grain], MeasureSeries]:
+    """The citywide series of many (measure id, grain) pairs in three queries: the same values,
+    definitions, targets and breaks as :func:`read_series` gives one by one."""
+    pairs = set(wanted)
+    definitions: dict[str, Measure] = {}
+    breaks: dict[str, list[SeriesBreak]] = defaultdict(list)
+    for measure_id, version, effective_from, title, definition in con.execute(
+        "SELECT measure_id, version, effective_from, title, definition FROM measure_definitions"
+        " ORDER BY measure_id, version"
+    ).fetchall():
+        if str(measure_id) in definitions:  # every version after the first is a break
+            breaks[str(measure_id)].append(SeriesBreak(int(version), effective_from, str(title)))
+        definitions[str(measure_id)] = Measure.model_validate_json(str(definition))
+    unknown = sorted({m for m, _ in pairs} - set(definitions))
+    if unknown:
+        raise QueryError(f"no measure {unknown[0]!r} in the warehouse; run 'citystat compute' first")
+    targets: dict[str, dict[int, float]] = defaultdict(dict)
+    for measure_id, year, value in con.execute(
+        "SELECT measure_id, fiscal_year, value FROM measure_targets ORDER BY measure_id, fiscal_year"
+    ).fetchall():
+        targets[str(measure_id)][int(year)] = float(value)
+    rows: dict[tuple[str, Grain], list[Observation]] = defaultdict(list)
+    for row in query_values(con, measure_id=None, grain=None, dimension=""):
+        key = (str(row["measure_id"]), row["grain"])
+        if key in pairs:
+            rows[key].append(observe(row, definitions[key[0]]))
+    return {
+        (measure_id, grain): MeasureSeries(
+            measure=definitions[measure_id],
+            targets=dict(targets.get(measure_id, {})),
+            grain=grain,
+            dimension="",
+            dimension_value="",
+            observations=tuple(rows.get((measure_id, grain), ())),
+            breaks=tuple(breaks.get(measure_id, ())),
+        )
+        for measure_id, grain in pairs
+    }
 
 
 def break_labels(series: MeasureSeries, observations: Sequence[Observation] | None = None) -> list[str]:

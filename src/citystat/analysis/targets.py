@@ -32,6 +32,7 @@ import duckdb
 
 from citystat.analysis.series import (
     MIN_DENOMINATOR,
+    MeasureSeries,
     Observation,
     read_fiscal_start_month,
     read_series,
@@ -333,6 +334,36 @@ def judge_series(
     return tuple(judge_comparison(c, rule, tolerance) for c in comparisons)
 
 
+def judge_stored_series(
+    series: MeasureSeries,
+    *,
+    fiscal_start_month: int,
+    min_denominator: int = MIN_DENOMINATOR,
+    tolerance: float | None = None,
+) -> TargetReport:
+    """Target status of a series already read, judged by its measure's definition against the
+    series' (audited) targets (see :func:`read_target_statuses`)."""
+    rule = rule_from_measure(series.measure, series.targets)
+    statuses = judge_series(
+        series.observations,
+        rule,
+        grain=series.grain,
+        fiscal_start_month=fiscal_start_month,
+        min_denominator=min_denominator,
+        tolerance=tolerance,
+    )
+    return TargetReport(
+        measure_id=series.measure.id,
+        grain=series.grain,
+        dimension=series.dimension,
+        dimension_value=series.dimension_value,
+        direction=rule.direction,
+        unit=rule.unit,
+        cumulative=rule.cumulative,
+        statuses=statuses,
+    )
+
+
 def read_target_statuses(
     con: duckdb.DuckDBPyConnection,
     measure_id: str,
@@ -345,23 +376,9 @@ def read_target_statuses(
 ) -> TargetReport:
     """Target status of a stored series, judged by the measure's newest definition against the
     audited targets in ``measure_targets`` and the warehouse's fiscal calendar."""
-    series = read_series(con, measure_id, grain, dimension, dimension_value)
-    rule = rule_from_measure(series.measure, series.targets)
-    statuses = judge_series(
-        series.observations,
-        rule,
-        grain=grain,
+    return judge_stored_series(
+        read_series(con, measure_id, grain, dimension, dimension_value),
         fiscal_start_month=read_fiscal_start_month(con),
         min_denominator=min_denominator,
         tolerance=tolerance,
-    )
-    return TargetReport(
-        measure_id=measure_id,
-        grain=grain,
-        dimension=dimension,
-        dimension_value=dimension_value,
-        direction=rule.direction,
-        unit=rule.unit,
-        cumulative=rule.cumulative,
-        statuses=statuses,
     )

@@ -44,6 +44,7 @@ import duckdb
 
 from citystat.analysis.series import (
     MIN_DENOMINATOR,
+    MeasureSeries,
     break_labels,
     cannot_go_below_zero,
     read_series,
@@ -449,12 +450,8 @@ def assess_target(
     return TargetAssurance(verdict, target, direction, limits.lower, limits.upper, text)
 
 
-def read_chart(
-    con: duckdb.DuckDBPyConnection,
-    measure_id: str,
-    grain: Grain = "month",
-    dimension: str = "",
-    dimension_value: str = "",
+def chart_series(
+    series: MeasureSeries,
     *,
     baseline_size: int = DEFAULT_BASELINE,
     min_points: int = MIN_POINTS,
@@ -462,10 +459,7 @@ def read_chart(
     min_denominator: int = MIN_DENOMINATOR,
     rules: RuleSet = "western_electric",
 ) -> XmRChart:
-    """The XmR chart of a stored series. A redefinition (new version) starts a new segment;
-    periods whose ratio or statistic rests on fewer than ``min_denominator`` rows are left out
-    (and named in the notes), as are periods without a value."""
-    series = read_series(con, measure_id, grain, dimension, dimension_value)
+    """The XmR chart of a series already read (see :func:`read_chart`)."""
     kept = [
         o
         for o in series.observations
@@ -484,3 +478,29 @@ def read_chart(
         return chart
     note = f"left out (no value, or fewer than {min_denominator} rows): {', '.join(left_out)}"
     return replace(chart, notes=(*chart.notes, note))
+
+
+def read_chart(
+    con: duckdb.DuckDBPyConnection,
+    measure_id: str,
+    grain: Grain = "month",
+    dimension: str = "",
+    dimension_value: str = "",
+    *,
+    baseline_size: int = DEFAULT_BASELINE,
+    min_points: int = MIN_POINTS,
+    change_points: Sequence[str] = (),
+    min_denominator: int = MIN_DENOMINATOR,
+    rules: RuleSet = "western_electric",
+) -> XmRChart:
+    """The XmR chart of a stored series. A redefinition (new version) starts a new segment;
+    periods whose ratio or statistic rests on fewer than ``min_denominator`` rows are left out
+    (and named in the notes), as are periods without a value."""
+    return chart_series(
+        read_series(con, measure_id, grain, dimension, dimension_value),
+        baseline_size=baseline_size,
+        min_points=min_points,
+        change_points=change_points,
+        min_denominator=min_denominator,
+        rules=rules,
+    )

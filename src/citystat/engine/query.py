@@ -81,23 +81,50 @@ def query_series(
     version instead of the one in force for each period.
     """
     breaks = list_breaks(con, measure_id)
+    rows = query_values(
+        con,
+        measure_id=measure_id,
+        grain=grain,
+        dimension=dimension,
+        start=start,
+        end=end,
+        all_versions=all_versions,
+    )
+    return Series(measure_id, grain, dimension, rows, breaks)
+
+
+def query_values(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    measure_id: str | None,
+    grain: Grain | None,
+    dimension: str,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    all_versions: bool = False,
+) -> list[dict[str, Any]]:
+    """Rows of ``measure_values`` (:data:`VALUE_COLUMNS`) of one dimension, for one measure and
+    grain or, when ``measure_id``/``grain`` is None, for every one, ordered by measure, grain,
+    period, dimension value and version; the version in force only unless ``all_versions``."""
     select = ", ".join(f"v.{c}" for c in VALUE_COLUMNS)
     in_force = (
         ""
         if all_versions
-        else "QUALIFY v.version = max(v.version) OVER (PARTITION BY v.period_start, v.dimension_value)"
+        else "QUALIFY v.version = max(v.version)"
+        " OVER (PARTITION BY v.measure_id, v.grain, v.period_start, v.dimension_value)"
     )
     cursor = con.execute(
         f"""
         SELECT {select}
         FROM measure_values v
         JOIN measure_definitions d ON d.measure_id = v.measure_id AND d.version = v.version
-        WHERE v.measure_id = $measure AND v.grain = $grain AND v.dimension = $dimension
+        WHERE ($measure::VARCHAR IS NULL OR v.measure_id = $measure)
+          AND ($grain::VARCHAR IS NULL OR v.grain = $grain) AND v.dimension = $dimension
           AND ($start::DATE IS NULL OR v.period_start >= $start::DATE)
           AND ($end::DATE IS NULL OR v.period_start <= $end::DATE)
           AND ($all OR d.effective_from IS NULL OR v.period_start >= d.effective_from)
         {in_force}
-        ORDER BY v.period_start, v.dimension_value, v.version
+        ORDER BY v.measure_id, v.grain, v.period_start, v.dimension_value, v.version
         """,
         {
             "measure": measure_id,
@@ -109,5 +136,4 @@ def query_series(
         },
     )
     names = [d[0] for d in cursor.description or []]
-    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    return Series(measure_id, grain, dimension, rows, breaks)
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

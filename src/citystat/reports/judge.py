@@ -12,9 +12,9 @@ from typing import Any
 
 import duckdb
 
-from citystat.analysis.series import MIN_DENOMINATOR, read_measure
-from citystat.analysis.targets import TargetReport, TargetStatus, read_target_statuses, tolerance_for
-from citystat.analysis.xmr import RuleSet, TargetAssurance, XmRChart, assess_target, read_chart
+from citystat.analysis.series import MIN_DENOMINATOR, MeasureSeries, read_fiscal_start_month, read_series
+from citystat.analysis.targets import TargetReport, TargetStatus, judge_stored_series, tolerance_for
+from citystat.analysis.xmr import RuleSet, TargetAssurance, XmRChart, assess_target, chart_series
 from citystat.catalog.model import Grain, Measure
 
 
@@ -97,15 +97,35 @@ def judge_measure(
     rules: RuleSet = "western_electric",
 ) -> MeasureJudgement:
     """Chart, target status and assurance of one stored series (``dimension=''``: citywide)."""
-    measure = read_measure(con, measure_id)
-    chart = read_chart(
-        con, measure_id, grain, dimension, dimension_value, min_denominator=min_denominator, rules=rules
+    series = read_series(con, measure_id, grain, dimension, dimension_value)
+    return judge_series_read(
+        series, fiscal_start_month=read_fiscal_start_month(con), min_denominator=min_denominator, rules=rules
     )
-    targets = read_target_statuses(
-        con, measure_id, grain, dimension, dimension_value, min_denominator=min_denominator
+
+
+def judge_series_read(
+    series: MeasureSeries,
+    *,
+    fiscal_start_month: int,
+    min_denominator: int = MIN_DENOMINATOR,
+    rules: RuleSet = "western_electric",
+) -> MeasureJudgement:
+    """Chart, target status and assurance of a series already read (see :func:`judge_measure`)."""
+    chart = chart_series(series, min_denominator=min_denominator, rules=rules)
+    targets = judge_stored_series(
+        series, fiscal_start_month=fiscal_start_month, min_denominator=min_denominator
     )
-    assurance, note = assure_latest_target(chart, targets, measure)
-    return MeasureJudgement(measure, grain, dimension, dimension_value, chart, targets, assurance, note)
+    assurance, note = assure_latest_target(chart, targets, series.measure)
+    return MeasureJudgement(
+        series.measure,
+        series.grain,
+        series.dimension,
+        series.dimension_value,
+        chart,
+        targets,
+        assurance,
+        note,
+    )
 
 
 def assure_latest_target(
