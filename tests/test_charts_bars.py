@@ -78,6 +78,10 @@ def test_ranking_sentences_for_ties_equal_values_and_nothing() -> None:
     assert summarize_ranking("en", "count", [("A", 5.0), ("B", 5.0)]) == "All 2 have the same value, 5."
     assert summarize_ranking("en", "count", [("A", None)]) == "No values to compare."
     assert (
+        summarize_ranking("es", "count", [("A", 3.0), ("B", None)])
+        == "Solo A tiene un valor: 3. 1 de 2 no tiene datos."
+    )
+    assert (
         summarize_ranking("en", "percent", [("A", 0.823), ("B", 0.8249)])
         == "Highest: B (82.5%); lowest: A (82.3%)."
     )
@@ -103,6 +107,13 @@ def test_negative_values_and_large_counts() -> None:
     dollars = render_bars("Cost per request", "currency", [("A", 12.5), ("B", 1200.0)], "en")
     assert dollars.table.rows == (("A", "$12.50"), ("B", "$1,200.00"))
     assert dollars.summary == "Highest: B ($1,200.00); lowest: A ($12.50)."
+
+
+def test_not_a_number_is_no_data() -> None:
+    rendered = render_bars("Requests", "count", [("A", float("nan")), ("B", 4.0)], "en")
+    assert rendered.table.rows == (("A", "No data"), ("B", "4"))
+    assert rendered.summary == "Only B has a value: 4. 1 of 2 has no data."
+    assert len(find_by_class(check_accessible(rendered), "cs-bar", "rect")) == 1
 
 
 def test_long_names_are_shortened_in_the_picture_only() -> None:

@@ -10,8 +10,13 @@ language (English or Spanish, through :mod:`citystat.i18n`).
 - :func:`render_bars`: a comparison, with an optional reference such as the city average;
 - :func:`render_choropleth`: a map of areas shaded by value.
 
-The SVG is written by hand rather than through Vega-Lite: see ``docs`` in the module docstrings
-and the project's notes on charts for why.
+Why hand-written SVG rather than Altair/vl-convert (measured on the same 2-core machine): a
+Vega-Lite layered line chart took 28-52 ms per render once warm and 360 ms on the first call in a
+process, a 278-area geoshape map 45-57 ms (185 KB); Vega's SVG carries its own ARIA roles and
+``aria-label`` on every mark, which would have to be stripped; its maps need every ring re-wound
+for d3's spherical winding; and it cannot give areas their own ``<title>`` or hatch "no data".
+Written here, a chart takes 3 ms and the neighbourhood map 11 ms (100 ms on the first call, which
+simplifies the boundaries and caches them), and every element is under test.
 """
 
 from citystat.charts.bars import render_bars

@@ -18,7 +18,7 @@ from citystat.charts.model import AreaShape, RenderedChart
 from citystat.charts.summary import summarize_ranking
 from citystat.charts.svg import draw_text, element, make_chart_id, tooltip, wrap_svg
 from citystat.charts.tables import tabulate_values
-from citystat.charts.values import choose_digits, describe_unit, format_plain
+from citystat.charts.values import choose_digits, describe_unit, format_plain, keep_finite
 from citystat.i18n import Lang, translate
 
 CLASSES = 5
@@ -136,7 +136,7 @@ def render_choropleth(
     """The map of ``shapes`` shaded by ``values`` (keyed by ``area_id``; a missing or None value is
     "no data"). The table lists the areas in the order given, then any value whose area is not on
     the map (the summary counts those)."""
-    known = {s.area_id: values[s.area_id] for s in shapes if values.get(s.area_id) is not None}
+    known = {s.area_id: v for s in shapes if (v := keep_finite(values.get(s.area_id))) is not None}
     numbers = [v for v in known.values() if v is not None]
     ends = find_class_ends(numbers)
     palette = pick_palette(len(ends)) if ends else ()
@@ -189,7 +189,7 @@ def render_choropleth(
     legend_rows = len(ranges) + (1 if has_no_data else 0)
     height = max(layer.height + 2 * PAD, PAD + 40 + LEGEND_ROW * legend_rows + PAD)
     on_map = {s.area_id for s in shapes}
-    off_map = [(area_id, v) for area_id, v in values.items() if area_id not in on_map]
+    off_map = [(area_id, keep_finite(v)) for area_id, v in values.items() if area_id not in on_map]
     items = [(s.name, known.get(s.area_id)) for s in shapes]
     summary = summarize_ranking(lang, unit, items, higher_is_better=higher_is_better)
     if off_map:

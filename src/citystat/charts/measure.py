@@ -4,7 +4,7 @@ target, signal points marked by shape and colour, axes, a legend and direct labe
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from citystat.charts import colours
 from citystat.charts.model import MeasureChart, RenderedChart
@@ -25,6 +25,7 @@ from citystat.charts.values import (
     choose_digits,
     describe_unit,
     format_plain,
+    keep_finite,
 )
 from citystat.i18n import Lang, translate
 
@@ -282,6 +283,7 @@ def draw_empty(lang: Lang) -> list[str]:
 def render_measure_chart(chart: MeasureChart, lang: Lang, *, chart_id: str | None = None) -> RenderedChart:
     """The chart as inline SVG, with its summary sentence and its data table."""
     chart_id = chart_id or make_chart_id("measure", chart, lang)
+    chart = replace(chart, points=tuple(replace(p, value=keep_finite(p.value)) for p in chart.points))
     summary = summarize_change(chart, lang)
     if not any(p.value is not None for p in chart.points):
         body = draw_empty(lang)

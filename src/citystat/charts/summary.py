@@ -129,7 +129,9 @@ def summarize_ranking(
     top = max(v for _, v in known)
     bottom = min(v for _, v in known)
     high_text, low_text = format_pair(lang, top, bottom, unit, digits)
-    if top == bottom:
+    if len(known) == 1:
+        sentence = translate(lang, "Only {name} has a value: {value}.", name=known[0][0], value=high_text)
+    elif top == bottom:
         sentence = translate(
             lang, "All {count} have the same value, {value}.", count=len(known), value=high_text
         )

@@ -58,8 +58,11 @@ def draw_text(
     size: int = 12,
     fill: str = TEXT,
     weight: str | None = None,
+    halo: bool = False,
     class_: str | None = None,
 ) -> str:
+    """Text; ``halo`` paints a white outline under the letters so a line behind them cannot cut
+    through them."""
     return element(
         "text",
         {
@@ -70,6 +73,10 @@ def draw_text(
             "font-size": size,
             "font-weight": weight,
             "fill": fill,
+            "stroke": "#ffffff" if halo else None,
+            "stroke-width": 3 if halo else None,
+            "stroke-linejoin": "round" if halo else None,
+            "paint-order": "stroke" if halo else None,
         },
         text=text,
     )

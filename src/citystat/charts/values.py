@@ -29,6 +29,11 @@ UNIT_HEADINGS = {
 UNIT_WORDS = {"days": ("{value} day", "{value} days"), "hours": ("{value} hour", "{value} hours")}
 
 
+def keep_finite(value: float | None) -> float | None:
+    """A value a chart can draw: NaN and infinities count as no data."""
+    return value if value is not None and math.isfinite(value) else None
+
+
 def is_whole(value: float) -> bool:
     return math.isclose(value, round(value), rel_tol=0.0, abs_tol=1e-9)
 
