@@ -14,7 +14,8 @@ Why hand-written SVG rather than Altair/vl-convert (measured on the same 2-core 
 Vega-Lite layered line chart took 28-52 ms per render once warm and 360 ms on the first call in a
 process, a 278-area geoshape map 45-57 ms (185 KB); Vega's SVG carries its own ARIA roles and
 ``aria-label`` on every mark, which would have to be stripped; its maps need every ring re-wound
-for d3's spherical winding; and it cannot give areas their own ``<title>`` or hatch "no data".
+for d3's spherical winding; its renderer writes no ``<title>`` tooltips (checked) and Vega-Lite has
+no pattern fill to hatch "no data".
 Written here, a chart takes 3 ms and the neighbourhood map 11 ms (100 ms on the first call, which
 simplifies the boundaries and caches them), and every element is under test.
 """

@@ -123,35 +123,20 @@ def swatch(x: float, y: float, fill: str, class_: str) -> str:
     )
 
 
-def render_choropleth(
-    title: str,
+def draw_areas(
+    lang: Lang,
     unit: str,
     shapes: Sequence[AreaShape],
-    values: Mapping[str, float | None],
-    lang: Lang,
-    *,
-    higher_is_better: bool | None = None,
-    chart_id: str | None = None,
-) -> RenderedChart:
-    """The map of ``shapes`` shaded by ``values`` (keyed by ``area_id``; a missing or None value is
-    "no data"). The table lists the areas in the order given, then any value whose area is not on
-    the map (the summary counts those)."""
-    known = {s.area_id: v for s in shapes if (v := keep_finite(values.get(s.area_id))) is not None}
-    numbers = [v for v in known.values() if v is not None]
-    ends = find_class_ends(numbers)
+    paths: Sequence[str],
+    known: Mapping[str, float],
+    ends: Sequence[float],
+    digits: int,
+    hatch_id: str,
+) -> str:
+    """One path per area (areas without geometry are left out), class and colour by value."""
     palette = pick_palette(len(ends)) if ends else ()
-    members: list[list[float]] = [[] for _ in ends]
-    for number in numbers:
-        members[classify_value(number, ends)].append(number)
-    ranges = [(min(m), max(m)) for m in members]
-    digits = choose_digits(unit, numbers, detailed=True)
-    chart_id = chart_id or make_chart_id(
-        "map", title, unit, [(s.area_id, s.name) for s in shapes], sorted(values.items()), lang
-    )
-    hatch_id = f"{chart_id}-no-data"
-    layer = project_layer(tuple(s.geometry for s in shapes), MAP_BOX, MAP_BOX)
     areas = []
-    for shape, path in zip(shapes, layer.paths, strict=True):
+    for shape, path in zip(shapes, paths, strict=True):
         if not path:
             continue
         value = known.get(shape.area_id)
@@ -163,7 +148,7 @@ def render_choropleth(
             class_, fill = f"cs-area cs-class-{index + 1}", palette[index]
             words = f"{shape.name}: {format_plain(lang, value, unit, digits)}"
         areas.append(element("path", {"class": class_, "d": path, "fill": fill}, tooltip(words)))
-    group = element(
+    return element(
         "g",
         {
             "class": "cs-areas",
@@ -175,38 +160,72 @@ def render_choropleth(
         },
         *areas,
     )
-    has_no_data = len(known) < len(shapes)
-    legend, legend_width = draw_legend(
-        PAD + layer.width + LEGEND_GAP,
-        lang,
-        unit,
-        ranges,
-        palette,
-        digits,
-        f"url(#{hatch_id})" if has_no_data else None,
-    )
-    width = PAD + layer.width + LEGEND_GAP + legend_width + PAD
-    legend_rows = len(ranges) + (1 if has_no_data else 0)
-    height = max(layer.height + 2 * PAD, PAD + 40 + LEGEND_ROW * legend_rows + PAD)
-    on_map = {s.area_id for s in shapes}
-    off_map = [(area_id, keep_finite(v)) for area_id, v in values.items() if area_id not in on_map]
-    items = [(s.name, known.get(s.area_id)) for s in shapes]
+
+
+def summarize_map(
+    lang: Lang,
+    unit: str,
+    items: Sequence[tuple[str, float | None]],
+    off_map: int,
+    higher_is_better: bool | None,
+) -> str:
     summary = summarize_ranking(lang, unit, items, higher_is_better=higher_is_better)
     if off_map:
         message = (
             "{count} value is for an area not on the map."
-            if len(off_map) == 1
+            if off_map == 1
             else "{count} values are for areas not on the map."
         )
-        summary += " " + translate(lang, message, count=len(off_map))
+        summary += " " + translate(lang, message, count=off_map)
+    return summary
+
+
+def render_choropleth(
+    title: str,
+    unit: str,
+    shapes: Sequence[AreaShape],
+    values: Mapping[str, float | None],
+    lang: Lang,
+    *,
+    higher_is_better: bool | None = None,
+    chart_id: str | None = None,
+) -> RenderedChart:
+    """The map of ``shapes`` shaded by ``values`` (keyed by ``area_id``; a missing, None or NaN
+    value is "no data"). The table lists the areas in the order given, then any value whose area is
+    not on the map (the summary counts those)."""
+    chart_id = chart_id or make_chart_id(
+        "map", title, unit, [(s.area_id, s.name) for s in shapes], sorted(values.items()), lang
+    )
+    hatch_id = f"{chart_id}-no-data"
+    known = {s.area_id: v for s in shapes if (v := keep_finite(values.get(s.area_id))) is not None}
+    numbers = list(known.values())
+    ends = find_class_ends(numbers)
+    members: list[list[float]] = [[] for _ in ends]
+    for number in numbers:
+        members[classify_value(number, ends)].append(number)
+    digits = choose_digits(unit, numbers, detailed=True)
+    layer = project_layer(tuple(s.geometry for s in shapes), MAP_BOX, MAP_BOX)
+    areas = draw_areas(lang, unit, shapes, layer.paths, known, ends, digits, hatch_id)
+    has_no_data = len(known) < len(shapes)
+    legend_x = PAD + layer.width + LEGEND_GAP
+    legend, legend_width = draw_legend(
+        legend_x,
+        lang,
+        unit,
+        [(min(m), max(m)) for m in members],
+        pick_palette(len(ends)) if ends else (),
+        digits,
+        f"url(#{hatch_id})" if has_no_data else None,
+    )
+    legend_rows = len(ends) + (1 if has_no_data else 0)
+    height = max(layer.height + 2 * PAD, PAD + 40 + LEGEND_ROW * legend_rows + PAD)
+    on_map = {s.area_id for s in shapes}
+    off_map = [(area_id, keep_finite(v)) for area_id, v in values.items() if area_id not in on_map]
+    items = [(s.name, known.get(s.area_id)) for s in shapes]
+    summary = summarize_map(lang, unit, items, len(off_map), higher_is_better)
+    defs = [draw_hatch(hatch_id)] if has_no_data else []
     svg = wrap_svg(
-        chart_id,
-        width,
-        height,
-        title,
-        summary,
-        [group, legend],
-        defs=[draw_hatch(hatch_id)] if has_no_data else [],
+        chart_id, legend_x + legend_width + PAD, height, title, summary, [areas, legend], defs=defs
     )
     table = tabulate_values(lang, title, translate(lang, "Area"), unit, [*items, *off_map])
     return RenderedChart(svg, title, summary, table, chart_id)
