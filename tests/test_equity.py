@@ -12,6 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -605,3 +608,47 @@ def test_demographics_from_two_files_must_be_chosen(warehouse, baltimore, tmp_pa
     assert read_citywide_value(warehouse, "csa", "Population") == Estimate(600_000)
     with pytest.raises(EquityError, match="no numeric values of 'Income'"):
         read_demographic(warehouse, "csa", "Income")
+
+
+def test_equity_command_on_real_csas_matches_pandas(tmp_path, raw_solid_waste, nhp) -> None:
+    """``citystat equity --agency 'Solid Waste' --layer csa`` run as a user runs it on the real 2019
+    extract and the NHP CSA indicators: per CSA, requests, requests per 1,000 residents, median
+    days to close and SEDT geographic disparity, and the days-to-close Gini, all against pandas."""
+    path = tmp_path / "cli.duckdb"
+    con = open_warehouse(path)
+    profile = resolve_profile(con, "baltimore")
+    load_baltimore_boundaries(con, profile)
+    ingest_requests(con, [SAMPLE_2019], profile=profile)
+    ingest_demographics(con, NHP, layer="csa", key="CSA", profile=profile)
+    con.close()
+    env = {**os.environ, "CITYSTAT_WAREHOUSE": str(path), "COLUMNS": "200", "NO_COLOR": "1"}
+    args = [sys.executable, "-m", "citystat.cli", "equity", "--agency", "Solid Waste", "--layer", "csa"]
+    done = subprocess.run([*args, "--format", "json"], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    raw = raw_solid_waste["2019"]
+    want = per_csa(raw)
+    counts = raw["csa"].value_counts().reindex(nhp.index, fill_value=0)
+    in_nhp = counts / counts.sum()
+    geographic = in_nhp - nhp["population"] / nhp["population"].sum()
+    areas = {a["area"]: a for a in report["areas"]}
+    assert report["requests"] + report["unlocated"] == 1336 - 15  # PROVENANCE: 15 duplicates
+    assert report["unlocated"] == raw["csa"].isna().sum()
+    for area, row in nhp.iterrows():
+        got = areas[str(area)]
+        assert got["requests"] == counts[area], area
+        assert got["per_1000"] == pytest.approx(counts[area] / row["population"] * 1000, rel=1e-12), area
+        assert got["geographic_disparity"] == pytest.approx(geographic[area], abs=1e-12), area
+        if area in want.index and want.loc[area, "closed"] > 0:
+            assert got["median_days_to_close"] == pytest.approx(want.loc[area, "median_days"], abs=1e-9)
+    # Days to close: CSAs with at least 10 closed requests (fewer is too noisy), weighted by them.
+    closed = want.query("closed >= 10")
+    x, w = closed["median_days"].to_numpy(), closed["closed"].to_numpy(float)
+    days = report["days_disparity"]
+    assert days["areas"] == len(closed) == 5
+    assert days["mean"] == pytest.approx(float((x * w).sum() / w.sum()), rel=1e-12)
+    assert days["gini"] == pytest.approx(pairwise_gini(x, w), rel=1e-9)
+    assert days["theil"] == pytest.approx(direct_theil(x, w), rel=1e-9)
+    table = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+    assert table.returncode == 0, table.stderr
+    assert "Midway/Coldstream" in table.stdout and "Gini" in table.stdout

@@ -194,3 +194,44 @@ def test_2018_on_time_status_across_the_fiscal_year_boundary(warehouse_2018) -> 
         assert status.fiscal_year == (2018 if status.label < "2018-07" else 2019)
         assert math.isclose(status.value or 0, want[status.label], rel_tol=1e-12)
     assert read_series(warehouse_2018, "city-on-time", "month").targets[2019] == 0.8
+
+
+def test_2018_an_area_with_no_requests_in_a_month_counts_zero(tmp_path: Path) -> None:
+    """Per council district, 500 requests over a year leave months with none: the count reads 0
+    there (the city had requests that month), and the XmR chart keeps those months."""
+    need_real_data()
+    con = open_warehouse(tmp_path / "w.duckdb")
+    profile = resolve_profile(con, "baltimore")
+    load_baltimore_boundaries(con, profile)
+    ingest_requests(con, [SAMPLE_2018], profile=profile)
+    catalog = load_catalog(builtin_catalog_dir("baltimore"))
+    compute_catalog(con, catalog, profile, grains=("month",), dimensions=["council_district"])
+    (district,) = con.execute(
+        "SELECT council_district FROM service_requests WHERE council_district IS NOT NULL"
+        " AND status_flag IS DISTINCT FROM 'duplicate' GROUP BY 1 ORDER BY count(*), 1 LIMIT 1"
+    ).fetchone()
+    counted = dict(
+        con.execute(
+            "SELECT strftime(created_at, '%Y-%m'), count(*) FROM service_requests WHERE council_district = ?"
+            " AND status_flag IS DISTINCT FROM 'duplicate' GROUP BY 1",
+            [district],
+        ).fetchall()
+    )
+    months = [f"2018-{m:02d}" for m in range(1, 13)]
+    expected = [float(counted.get(m, 0)) for m in months]
+    assert 0.0 in expected and sum(expected) == sum(counted.values())
+    stored = con.execute(
+        "SELECT count(*) FROM measure_values WHERE measure_id = 'city-requests' AND grain = 'month'"
+        " AND dimension = 'council_district' AND dimension_value = ?",
+        [district],
+    ).fetchone()
+    assert stored == (12 - expected.count(0.0),)  # months with no request in the district have no row
+    series = read_series(con, "city-requests", "month", "council_district", str(district))
+    assert [o.label for o in series.observations] == months
+    assert [o.value for o in series.observations] == expected
+    chart = read_chart(con, "city-requests", "month", "council_district", str(district))
+    assert chart.current.values == tuple(expected)
+    # A share has no value in a month without requests: it stays out rather than reading 0.
+    share = read_series(con, "city-on-time", "month", "council_district", str(district))
+    assert {o.label for o in share.observations} <= {m for m, v in zip(months, expected, strict=True) if v}
+    con.close()

@@ -9,6 +9,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,13 +50,25 @@ REJECTED = ("duplicate_id_conflict", "closed_before_created", "unparseable_date"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.DuckDBPyConnection, Any]]:
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Any:
     root = tmp_path_factory.mktemp("quality-demo")
-    build = build_demo(root / "demo.duckdb", root / "data", rows=ROWS, seed=11, end=END)
-    manifest = json.loads(build.city.manifest_json.read_text())
-    con = connect(build.warehouse, read_only=True)
+    return build_demo(root / "demo.duckdb", root / "data", rows=ROWS, seed=11, end=END)
+
+
+@pytest.fixture(scope="module")
+def demo(demo_build: Any) -> Iterator[tuple[duckdb.DuckDBPyConnection, Any]]:
+    manifest = json.loads(demo_build.city.manifest_json.read_text())
+    con = connect(demo_build.warehouse, read_only=True)
     yield con, manifest
     con.close()
+
+
+@pytest.fixture
+def copied(demo_build: Any, tmp_path: Path) -> Path:
+    """A copy of the demo warehouse to plant a further fault in."""
+    target = tmp_path / "copy.duckdb"
+    shutil.copyfile(demo_build.warehouse, target)
+    return target
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +131,7 @@ def test_the_missing_week_is_the_only_volume_shift(demo, graded) -> None:
     week = planted(manifest)["missing_week"]
     start = dt.date.fromisoformat(week["week_start"])
     shifts = find_volume_shifts(con)
-    assert [(s.agency, s.week_start, s.count, s.code) for s in shifts] == [
+    assert [(s.group, s.week_start, s.count, s.code) for s in shifts] == [
         (week["agency"], start, 0, "volume drop")
     ]
     iso_year, iso_week, _ = start.isocalendar()
@@ -281,3 +298,104 @@ def test_rejected_rows_are_placed_from_their_source_file(demo, graded) -> None:
             if r["ServiceRequestNum"] in faults["unparseable_date"]["request_ids"]
         }
     assert placed == months and len(placed) == len(faults["unparseable_date"]["request_ids"])
+
+
+BULK = "SW-Bulk Scheduled"  # the scope of sw-bulk-on-time: about 1.6 requests a day
+
+
+def test_a_stopped_feed_of_one_service_is_a_data_issue(copied) -> None:
+    """The bulk pickups' requests stop three weeks before the end while every other service keeps
+    arriving: the warehouse is current, but this measure's data are not."""
+    con = connect(copied)
+    cut = END - dt.timedelta(days=21)
+    con.execute("DELETE FROM service_requests WHERE service_code = ? AND created_at >= ?", [BULK, cut])
+    last = con.execute(
+        "SELECT max(created_at)::DATE FROM service_requests WHERE service_code = ?", [BULK]
+    ).fetchone()[0]
+    rate = con.execute(
+        "SELECT count(*) / 91 FROM service_requests WHERE service_code = ? AND created_at::DATE > ?",
+        [BULK, last - dt.timedelta(days=91)],
+    ).fetchone()[0]
+    con.close()
+    con = connect(copied, read_only=True)
+    quality = check_measure(con, "sw-bulk-on-time", as_of=END)
+    (wide,) = [f for f in quality.findings if f.code == "feed stopped"]
+    gap = (dt.date(2026, 6, 30) - last).days
+    assert wide.severity == "fail" and wide.count == gap >= 21
+    assert rate * gap >= 20  # the rule's own arithmetic, by hand: 20 or more were expected
+    assert f"no requests of this measure after {last.isoformat()}" in wide.detail
+    # The months from the day after the last request to the newest data fail; earlier ones do not.
+    months = {(last + dt.timedelta(days=d)).strftime("%Y-%m") for d in range(1, gap + 1)}
+    failed = {p.label for p in quality.periods if "feed stopped" in {f.code for f in p.findings}}
+    assert failed == months and "2026-06" in months
+    assert quality.grade == "C" and quality.grade_of("2026-06") == "C"
+    # A measure of another service is untouched.
+    pothole = check_measure(con, "trm-pothole-median-hours", as_of=END)
+    assert "feed stopped" not in {f.code for f in pothole.findings}
+    con.close()
+
+
+def test_a_week_missing_from_one_busy_service_is_a_volume_drop(copied) -> None:
+    """One week of bulk-pickup requests is lost inside a Solid Waste agency that stays busy: the
+    agency's volume looks routine, the measure's own requests show the gap."""
+    con = connect(copied)
+    weekly = dict(
+        con.execute(
+            "SELECT date_trunc('week', created_at)::DATE, count(*) FROM service_requests"
+            " WHERE service_code = ? GROUP BY 1",
+            [BULK],
+        ).fetchall()
+    )
+    weeks = sorted(weekly)[1:-1]  # complete weeks
+    # The first week whose 8 weeks before have a median of at least 10 requests.
+    week = next(
+        w
+        for i, w in enumerate(weeks)
+        if i >= 8 and statistics.median(weekly.get(x, 0) for x in weeks[i - 8 : i]) >= 10
+    )
+    baseline = statistics.median(weekly.get(x, 0) for x in weeks[weeks.index(week) - 8 : weeks.index(week)])
+    con.execute(
+        "DELETE FROM service_requests WHERE service_code = ? AND date_trunc('week', created_at)::DATE = ?",
+        [BULK, week],
+    )
+    con.close()
+    con = connect(copied, read_only=True)
+    assert not [s for s in find_volume_shifts(con) if s.week_start == week]  # the agency looks routine
+    quality = check_measure(con, "sw-bulk-on-time", as_of=END)
+    drops = {p.label: f for p in quality.periods for f in p.findings if f.code == "volume drop"}
+    expected = sorted({week.strftime("%Y-%m"), (week + dt.timedelta(days=6)).strftime("%Y-%m")})
+    assert sorted(drops) == expected
+    assert drops[expected[0]].detail == (
+        f"requests of this measure: 0 requests in the week of {week.isoformat()},"
+        f" against a median of {baseline:g} in the 8 weeks before"
+    )
+    assert quality.grade_of(expected[0]) == "C"
+    con.close()
+
+
+def test_quality_command_reports_the_planted_faults(demo, demo_build) -> None:
+    """``citystat quality``, run as a user runs it, on the same city: the file's rejected rows and the
+    missing water week, in JSON and in the one-measure table."""
+    _, manifest = demo
+    faults = planted(manifest)
+    env = {**os.environ, "CITYSTAT_WAREHOUSE": str(demo_build.warehouse), "COLUMNS": "250", "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "citystat.cli", "quality", "--as-of", END.isoformat()]
+    done = subprocess.run(
+        [*command, "--format", "json"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    (source,) = report["sources"]
+    assert source["rows_read"] == ROWS
+    assert source["rows_rejected"] == sum(len(faults[k]["request_ids"]) for k in REJECTED)
+    measures = {m["measure_id"]: m for m in report["measures"]}
+    assert len(measures) == 41 and measures["ww-requests"]["grain"] == "week"
+    start = dt.date.fromisoformat(faults["missing_week"]["week_start"])
+    iso_year, iso_week, _ = start.isocalendar()
+    label = f"{iso_year}-W{iso_week:02d}"
+    (week,) = [p for p in measures["ww-requests"]["periods"] if p["label"] == label]
+    assert week["grade"] == "C" and "volume drop" in {f["code"] for f in week["findings"]}
+    one = subprocess.run([*command, "ww-requests"], capture_output=True, text=True, env=env, timeout=300)
+    assert one.returncode == 0, one.stderr
+    row = next(line for line in one.stdout.splitlines() if label in line)
+    assert "Water Wastewater: 0 requests in the week of" in row and " C " in row

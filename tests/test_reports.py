@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from citystat.analysis.quality import DATA_ISSUE, check_measures, label_status
 from citystat.catalog.load import builtin_catalog_dir, load_catalog
 from citystat.demo.load import build_demo
 from citystat.reports.agency import build_agency_briefing, render_html, render_markdown, write_agency_briefing
@@ -113,6 +114,31 @@ def test_transportation_briefing_holds_the_real_numbers(city: Path) -> None:
     worst = pothole.equity.worst[0]
     best = pothole.equity.best[0]
     assert worst.value > best.value
+    # Data quality, graded by month on the briefing's date: the column and the status use it.
+    con = connect(city, read_only=True)
+    graded = check_measures(con, ids, as_of=END, grain="month")
+    con.close()
+    for brief in briefing.measures:
+        quality, latest_status = graded[brief.measure.id], brief.judgement.latest  # type: ignore[union-attr]
+        assert brief.grade_text == quality.grade_of(latest_status.label)  # type: ignore[union-attr]
+        assert brief.status_text == label_status(latest_status.status, brief.grade_text)  # type: ignore[union-attr, arg-type]
+    assert pothole.grade_text == "A" and pothole.status_text == "missed"  # June's data pass every check
+    # Forty days later with no new data, June's numbers are stale: the same "missed" is a data issue.
+    con = connect(city, read_only=True)
+    later = build_agency_briefing(
+        con, load_catalog(builtin_catalog_dir("baltimore")), "Transportation", today=date(2026, 8, 10)
+    )
+    con.close()
+    stale = next(b for b in later.measures if b.measure.id == POTHOLE)
+    june = stale.latest_quality
+    assert june is not None and june.grade == "C" and stale.status_text == DATA_ISSUE
+    reason = (
+        "newest request 2026-06-30 is 41 days old on 2026-08-10; a monthly measure needs data within 31 days"
+    )
+    assert june.reasons == (reason,)
+    stale_markdown = render_markdown(later)
+    assert f"| 2026-06 | {median:,.1f} hours | 48.0 hours | data issue |" in stale_markdown
+    assert f"  - {reason}" in stale_markdown
     # Signal repairs rest on fewer than 10 requests in June 2026: said plainly, not judged.
     signal = next(b for b in briefing.measures if b.measure.id == "trt-signal-within-24h")
     assert signal.judgement is not None and signal.judgement.latest is not None
@@ -170,7 +196,7 @@ def test_briefing_html_is_plain_and_accessible(city: Path, tmp_path: Path) -> No
     assert page.lang == "en"
     assert page.tables >= 3 and page.captions == page.tables
     assert page.scripts == 0 and page.th_without_scope == 0
-    assert "Quality grade" in html
+    assert '<th scope="col">Data quality grade</th>' in html
 
 
 def test_cli_judge_score_equity_and_report(city: Path, tmp_path: Path) -> None:

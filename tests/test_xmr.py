@@ -130,6 +130,40 @@ def test_rule_4_eight_successive_points_on_one_side() -> None:
     assert rules(below) == [("eight_on_one_side", "below", tuple(f"p{i}" for i in range(6, 16)))]
 
 
+def test_wheeler_three_of_four_closer_to_a_limit_than_to_the_centre() -> None:
+    # baseline x̄ = 11, mR̄ = 2: limits 5.68 and 16.32, midpoints 8.34 and 13.66 (11 ± 1.5σ)
+    values = labelled([10, 12, 10, 12, 10, 12, 14, 13, 14, 14])
+    chart = build_chart(values, baseline_size=6, rules="wheeler")
+    assert chart.rules == "wheeler"
+    assert rules(chart) == [("three_of_four_near_a_limit", "above", ("p7", "p9", "p10"))]
+    # the zone rules see the same points differently: four of five beyond 1σ (12.773333)
+    zones = build_chart(values, baseline_size=6)
+    assert rules(zones) == [("four_of_five_beyond_one_sigma", "above", ("p7", "p8", "p9", "p10"))]
+    two = build_chart(labelled([10, 12, 10, 12, 10, 12, 14, 13, 14, 13]), baseline_size=6, rules="wheeler")
+    assert two.signals == ()
+
+
+def test_wheeler_near_a_limit_uses_the_lower_limit_as_drawn() -> None:
+    # x̄ = 4, mR̄ = 4: the lower limit 4 − 10.64 is clipped to 0, so "closer to the lower limit"
+    # means below 2 (not below 4 − 1.5σ = −1.32); the zone rules' 1σ line is 0.453333
+    values = labelled([2, 6, 2, 6, 2, 6, 1, 1, 3, 1])
+    chart = build_chart(values, baseline_size=6, non_negative=True, rules="wheeler")
+    assert chart.limits is not None and chart.limits.lower == 0
+    assert rules(chart) == [("three_of_four_near_a_limit", "below", ("p7", "p8", "p10"))]
+    assert build_chart(values, baseline_size=6, non_negative=True).signals == ()
+
+
+def test_wheeler_rules_keep_points_outside_and_runs_but_not_the_zone_rules() -> None:
+    baseline = [12, 10, 12, 10, 12, 10]
+    run = build_chart(labelled([*baseline, *[11.5] * 8]), baseline_size=6, rules="wheeler")
+    assert rules(run) == [("eight_on_one_side", "above", tuple(f"p{i}" for i in range(7, 15)))]
+    outside = build_chart(labelled([*baseline, 17]), baseline_size=6, rules="wheeler")
+    assert rules(outside) == [("outside_limits", "above", ("p7",))]
+    # two of three beyond 2σ fires a zone rule, but is not three of four near a limit
+    pair = build_chart(labelled([10, 12, 10, 12, 10, 12, 15, 11, 15]), baseline_size=6, rules="wheeler")
+    assert pair.signals == ()
+
+
 def test_change_points_start_new_segments_with_their_own_limits() -> None:
     low = [10, 11, 9, 10, 11, 9, 10, 10]  # x̄ = 10, moving ranges 1,2,1,1,2,1,0 -> mR̄ = 8/7
     high = [v + 10 for v in low]
@@ -352,10 +386,17 @@ def test_scaling_by_a_power_of_two_is_exact_and_keeps_every_signal(values: list[
     assert rules(scaled) == rules(base)
 
 
-@given(st.floats(-1e12, 1e12), st.integers(0, 40), st.booleans())
-def test_no_signal_ever_fires_on_constant_data(value: float, length: int, non_negative: bool) -> None:
+@given(
+    st.floats(-1e12, 1e12),
+    st.integers(0, 40),
+    st.booleans(),
+    st.sampled_from(["western_electric", "wheeler"]),
+)
+def test_no_signal_ever_fires_on_constant_data(
+    value: float, length: int, non_negative: bool, rule_set: str
+) -> None:
     value = abs(value) if non_negative else value
-    chart = build_chart(labelled([value] * length), non_negative=non_negative)
+    chart = build_chart(labelled([value] * length), non_negative=non_negative, rules=rule_set)  # type: ignore[arg-type]
     assert chart.signals == ()
     if length >= 6:
         assert chart.limits is not None

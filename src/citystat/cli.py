@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast, get_args
 
 import duckdb
 import typer
@@ -30,7 +30,7 @@ from citystat.ingest import LoadResult, ingest_boundaries, ingest_demographics, 
 from citystat.ingest.files import ProgressFn
 from citystat.profiles import CityProfile
 from citystat.settings import Settings, get_settings
-from citystat.warehouse import describe_warehouse, open_warehouse, resolve_profile
+from citystat.warehouse import connect, describe_warehouse, open_warehouse, read_profile, resolve_profile
 
 app = typer.Typer(
     help="citystat: measure every city service once, accurately and equitably.",
@@ -86,7 +86,16 @@ def reported_errors() -> Iterator[None]:
 
 
 @contextmanager
-def open_city() -> Iterator[tuple[duckdb.DuckDBPyConnection, CityProfile]]:
+def open_city(*, read_only: bool = False) -> Iterator[tuple[duckdb.DuckDBPyConnection, CityProfile]]:
+    """The warehouse and its city. ``read_only``: for commands that only read, so they run while
+    another process (a load, the web server) has the warehouse open."""
+    if read_only:
+        con = connect(State.settings.warehouse, read_only=True)
+        try:
+            yield con, read_profile(con, State.settings.city)
+        finally:
+            con.close()
+        return
     con = open_warehouse(State.settings.warehouse)
     try:
         yield con, resolve_profile(con, State.settings.city)
@@ -564,7 +573,7 @@ def query_cmd(
         grain = check_choices(period, fmt, formats=("table", "csv", "json", "parquet"))
         if fmt == "parquet" and output is None:
             raise QueryError("--format parquet needs --output FILE")
-        with open_city() as (con, _):
+        with open_city(read_only=True) as (con, _):
             series = query_series(
                 con,
                 measure_id,
@@ -617,17 +626,27 @@ def judge_cmd(
     period: PeriodOpt = "month",
     by: Annotated[str, typer.Option("--by", help="Dimension, e.g. csa (default: citywide).")] = "",
     area: Annotated[str, typer.Option(help="The dimension's value, e.g. a CSA name.")] = "",
+    rules: Annotated[
+        str,
+        typer.Option(
+            help="Detection rules: western_electric (Wheeler's four zone rules) or wheeler"
+            " (Understanding Variation: outside the limits, 3 of 4 near a limit, 8 on one side)."
+        ),
+    ] = "western_electric",
     fmt: FormatOpt = "table",
 ) -> None:
     """One measure's XmR chart (limits, signals by rule), target status per period and assurance."""
+    from citystat.analysis.xmr import RuleSet
     from citystat.reports.judge import judge_measure
 
     with reported_errors():
         grain = check_choices(period, fmt)
         if bool(by) != bool(area):
             raise ConfigError("--by and --area go together (e.g. --by csa --area 'Canton')")
-        with open_city() as (con, _):
-            judgement = judge_measure(con, measure_id, grain, by, area)
+        if rules not in get_args(RuleSet):
+            raise ConfigError(f"unknown rules {rules!r}; choose {' or '.join(get_args(RuleSet))}")
+        with open_city(read_only=True) as (con, _):
+            judgement = judge_measure(con, measure_id, grain, by, area, rules=cast(RuleSet, rules))
     if fmt == "json":
         typer.echo(json.dumps(judgement.as_dict(), indent=2, default=str, ensure_ascii=False))
         return
@@ -685,7 +704,7 @@ def score_cmd(period: PeriodOpt = "month", fmt: FormatOpt = "table") -> None:
 
     with reported_errors():
         grain = check_choices(period, fmt)
-        with open_city() as (con, _):
+        with open_city(read_only=True) as (con, _):
             score = read_city_score(con, grain)
     composites = [score.citywide, *score.agencies]
     if fmt == "json":
@@ -746,6 +765,72 @@ def describe_period(period: Any) -> dict[str, Any]:
     }
 
 
+@app.command("quality")
+def quality_cmd(
+    measure_id: Annotated[str | None, typer.Argument(help="One measure (default: every measure).")] = None,
+    period: Annotated[
+        str | None, typer.Option(help="Grain to grade at (default: each measure's cadence).")
+    ] = None,
+    as_of: Annotated[
+        datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Judge timeliness on this day.")
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Data-quality grades (A/B/C) of the loaded files and of each measure, with the failing checks."""
+    from citystat.reports.quality import build_quality_report
+
+    with reported_errors():
+        grain = check_choices(period, fmt) if period else None
+        if period is None:
+            check_choices("month", fmt)
+        day = as_of.date() if as_of else date.today()
+        with open_city(read_only=True) as (con, _):
+            report = build_quality_report(
+                con, as_of=day, measure_ids=[measure_id] if measure_id else None, grain=grain
+            )
+    if fmt == "json":
+        typer.echo(json.dumps(report.as_dict(), indent=2, default=str, ensure_ascii=False))
+        return
+    print_quality(report, detailed=measure_id is not None)
+
+
+def print_quality(report: Any, *, detailed: bool) -> None:
+    files = Table(title=f"loaded files (judged {report.as_of.isoformat()})")
+    for column in ("file", "rows read", "rejected", "flagged", "grade"):
+        files.add_column(column, justify="left" if column == "file" else "right")
+    for s in report.sources:
+        files.add_row(
+            Path(s.source).name, f"{s.rows_read:,}", f"{s.rows_rejected:,}", f"{s.rows_flagged:,}", s.grade
+        )
+    console.print(files)
+    measures = Table(title="measures: grade, and periods whose value (or breakdown by area) is graded C")
+    for column in ("measure", "grain", "grade", "periods C", "by area C", "measure-wide"):
+        measures.add_column(column, justify="right" if column.endswith(" C") else "left")
+    for m in report.measures:
+        failing = sum(p.grade == "C" for p in m.periods)
+        by_area = sum(p.area_grade == "C" for p in m.periods)
+        wide = "; ".join(f.detail for f in m.findings if f.severity == "fail")
+        measures.add_row(m.measure_id, m.grain, m.grade, str(failing), str(by_area), escape(wide))
+    console.print(measures)
+    if report.plan is not None:
+        p = report.plan
+        console.print(
+            f"performance plan: {len(p.percent_above_one):,} percent value(s) above 1,"
+            f" {len(p.unreadable):,} unreadable cell(s), {len(p.shared_codes):,} shared code(s)",
+            highlight=False,
+        )
+    if not detailed:
+        return
+    for m in report.measures:
+        periods = Table(title=f"{m.measure_id}: periods with findings")
+        for column in ("period", "grade", "grade by area", "checks that fail"):
+            periods.add_column(column)
+        for q in m.periods:
+            reasons = "; ".join(f.detail for f in q.findings if f.severity == "fail") or "minor only"
+            periods.add_row(q.label, q.grade, q.area_grade, escape(reasons))
+        console.print(periods)
+
+
 @app.command("equity")
 def equity_cmd(
     measure_id: Annotated[
@@ -772,7 +857,7 @@ def equity_cmd(
         if measure_id is None and not agency and not service_code:
             raise ConfigError("name a measure, or filter with --agency / --service-code")
         where = RequestFilter(agencies=tuple(agency or ()), service_codes=tuple(service_code or ()))
-        with open_city() as (con, _):
+        with open_city(read_only=True) as (con, _):
             report = build_equity_report(
                 con, layer=layer, measure_id=measure_id, where=where, population_variable=population
             )
@@ -830,7 +915,7 @@ def report_agency_cmd(
 
     with reported_errors():
         grain = check_choices(period, "table")
-        with open_city() as (con, profile):
+        with open_city(read_only=True) as (con, profile):
             briefing = build_agency_briefing(con, read_catalog(profile), agency, grain)
         paths = write_agency_briefing(briefing, out)
     console.print(f"{len(briefing.measures)} measures; wrote {paths[0]} and {paths[1]}", highlight=False)

@@ -100,7 +100,12 @@ def read_series(
     dimension: str = "",
     dimension_value: str = "",
 ) -> MeasureSeries:
-    """One measure's values in force for one grain and place (``dimension=''``: the whole city)."""
+    """One measure's values in force for one grain and place (``dimension=''``: the whole city).
+
+    A computed count has no stored row for an area in a period when no request at all fell in
+    that area then; here such a period reads 0, provided the city as a whole has a value for it
+    (a period with no request anywhere is a gap in the data, and stays out).
+    """
     measure = read_measure(con, measure_id)
     series = query_series(con, measure_id, grain=grain, dimension=dimension)
     observations = tuple(
@@ -117,6 +122,8 @@ def read_series(
         for row in series.rows
         if row["dimension_value"] == dimension_value
     )
+    if dimension and measure.computation is not None and measure.computation.aggregate == "count":
+        observations = fill_empty_periods(con, measure_id, grain, observations)
     return MeasureSeries(
         measure=measure,
         targets=read_targets(con, measure_id),
@@ -126,6 +133,21 @@ def read_series(
         observations=observations,
         breaks=tuple(series.breaks),
     )
+
+
+def fill_empty_periods(
+    con: duckdb.DuckDBPyConnection, measure_id: str, grain: Grain, observations: Sequence[Observation]
+) -> tuple[Observation, ...]:
+    """``observations`` of an area's count, with 0 for each period the citywide series has and
+    the area lacks."""
+    have = {o.period_start for o in observations}
+    citywide = query_series(con, measure_id, grain=grain, dimension="")
+    zeros = [
+        Observation(str(row["period_label"]), as_date(row["period_start"]), 0.0)
+        for row in citywide.rows
+        if as_date(row["period_start"]) not in have
+    ]
+    return tuple(sorted([*observations, *zeros], key=lambda o: o.period_start))
 
 
 def break_labels(series: MeasureSeries, observations: Sequence[Observation] | None = None) -> list[str]:

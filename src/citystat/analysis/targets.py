@@ -38,7 +38,7 @@ from citystat.analysis.series import (
     rests_on_rows,
 )
 from citystat.catalog.model import Direction, Grain, Measure, Unit
-from citystat.engine.periods import fiscal_year_of, label_period, python_period_start
+from citystat.engine.periods import fiscal_year_of, label_period, next_period_start, python_period_start
 
 PERCENT_TOLERANCE = 0.02  # two percentage points (percents are stored as 0-1 fractions)
 RELATIVE_TOLERANCE = 0.05  # 5% of the target for every other unit
@@ -46,8 +46,6 @@ RELATIVE_TOLERANCE = 0.05  # 5% of the target for every other unit
 StatusName = Literal["met", "near", "missed", "no target", "not enough data", "not judged"]
 Basis = Literal["period", "year to date"]
 Problem = Literal["no value", "too few", "no target", "incomplete year"]
-MONTHS_PER_PERIOD: dict[Grain, int] = {"month": 1, "quarter": 3, "fiscal_quarter": 3, "fiscal_year": 12}
-DAYS_PER_PERIOD: dict[Grain, int] = {"day": 1, "week": 7}
 
 
 @dataclass(frozen=True)
@@ -155,13 +153,6 @@ def reaches(shortfall: float, bound: float, target: float) -> bool:
 
 def start_of_fiscal_year(fiscal_year: int, fiscal_start_month: int) -> dt.date:
     return dt.date(fiscal_year if fiscal_start_month == 1 else fiscal_year - 1, fiscal_start_month, 1)
-
-
-def next_period_start(start: dt.date, grain: Grain) -> dt.date:
-    if grain in DAYS_PER_PERIOD:
-        return start + dt.timedelta(days=DAYS_PER_PERIOD[grain])
-    months = start.year * 12 + start.month - 1 + MONTHS_PER_PERIOD[grain]
-    return dt.date(months // 12, months % 12 + 1, 1)
 
 
 def list_periods_of_year(fiscal_year: int, grain: Grain, fiscal_start_month: int) -> list[dt.date]:

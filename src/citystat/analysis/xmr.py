@@ -22,7 +22,12 @@ Choices made here (each documented on the constant or argument that holds it):
   rule 2, two of three successive points beyond x̄ ± 2σ on the same side;
   rule 3, four of five successive points beyond x̄ ± 1σ on the same side;
   rule 4, eight successive points on the same side of the centre line (a point on the line ends
-  the run); and any moving range above the upper range limit.
+  the run); and any moving range above the upper range limit. These are the Western Electric zone
+  rules Wheeler gives in *Understanding Statistical Process Control* (``rules="western_electric"``,
+  the default). ``rules="wheeler"`` uses instead the three rules of Wheeler's *Understanding
+  Variation*: a point outside the limits; three of four successive points closer to the same limit
+  than to the centre line (beyond the midpoint between the centre and that limit as drawn, which
+  is x̄ ± 1.5σ unless the lower limit was clipped at 0); eight successive points on one side.
   Overlapping windows that fire the same rule on the same side are reported as one signal.
 - **Constant data**: mR̄ = 0, the limits equal the centre line and nothing fires.
 """
@@ -60,7 +65,9 @@ RuleName = Literal[
     "four_of_five_beyond_one_sigma",
     "eight_on_one_side",
     "moving_range_above_limit",
+    "three_of_four_near_a_limit",
 ]
+RuleSet = Literal["western_electric", "wheeler"]
 Verdict = Literal[
     "consistently meets", "consistently misses", "sometimes meets", "not enough data", "no direction"
 ]
@@ -71,6 +78,7 @@ RULE_TITLES: dict[RuleName, str] = {
     "four_of_five_beyond_one_sigma": "rule 3: four of five successive points beyond one sigma",
     "eight_on_one_side": "rule 4: eight successive points on one side of the centre line",
     "moving_range_above_limit": "a moving range above the upper range limit",
+    "three_of_four_near_a_limit": "three of four successive points closer to a limit than to the centre line",
 }
 
 
@@ -128,6 +136,7 @@ class XmRChart:
     baseline_size: int
     min_points: int
     notes: tuple[str, ...]
+    rules: RuleSet = "western_electric"
 
     @property
     def current(self) -> Segment:
@@ -218,11 +227,34 @@ def find_window_signals(
     needed: int,
     sigmas: float,
 ) -> list[Signal]:
-    """``needed`` of ``window`` successive points beyond centre ± sigmas·σ on one side; overlapping
-    windows merge into one signal listing the points beyond."""
+    """``needed`` of ``window`` successive points beyond centre ± sigmas·σ on one side."""
+    above = limits.centre + sigmas * limits.sigma
+    below = limits.centre - sigmas * limits.sigma
+    return find_beyond(segment, labels, values, rule, window, needed, (above, below))
+
+
+def find_near_limits(
+    segment: int, labels: Sequence[str], values: Sequence[float], limits: Limits
+) -> list[Signal]:
+    """Three of four successive points closer to the same limit (as drawn) than to the centre line."""
+    thresholds = ((limits.centre + limits.upper) / 2, (limits.centre + limits.lower) / 2)
+    return find_beyond(segment, labels, values, "three_of_four_near_a_limit", 4, 3, thresholds)
+
+
+def find_beyond(
+    segment: int,
+    labels: Sequence[str],
+    values: Sequence[float],
+    rule: RuleName,
+    window: int,
+    needed: int,
+    thresholds: tuple[float, float],
+) -> list[Signal]:
+    """``needed`` of ``window`` successive points strictly above ``thresholds[0]`` (or below
+    ``thresholds[1]``); overlapping windows merge into one signal listing the points beyond."""
     signals = []
     for side in ("above", "below"):
-        threshold = limits.centre + sigmas * limits.sigma * (1 if side == "above" else -1)
+        threshold = thresholds[0] if side == "above" else thresholds[1]
         beyond = [v > threshold if side == "above" else v < threshold for v in values]
         groups: list[tuple[int, set[int]]] = []  # (last window end, points beyond)
         for start in range(len(values) - window + 1):
@@ -267,8 +299,15 @@ def detect_signals(
     values: Sequence[float],
     moving_ranges: Sequence[float | None],
     limits: Limits,
+    rules: RuleSet = "western_electric",
 ) -> list[Signal]:
-    """Every detection rule over one segment's values, against that segment's limits."""
+    """Every detection rule of ``rules`` over one segment's values, against that segment's limits."""
+    if rules == "wheeler":
+        return [
+            *find_points_outside(segment, labels, values, limits),
+            *find_near_limits(segment, labels, values, limits),
+            *find_runs(segment, labels, values, limits),
+        ]
     return [
         *find_points_outside(segment, labels, values, limits),
         *find_window_signals(segment, labels, values, limits, "two_of_three_beyond_two_sigma", 3, 2, 2.0),
@@ -319,11 +358,13 @@ def build_chart(
     min_points: int = MIN_POINTS,
     change_points: Sequence[str] = (),
     non_negative: bool = False,
+    rules: RuleSet = "western_electric",
 ) -> XmRChart:
     """An XmR chart of ``(period_label, value)`` pairs in time order.
 
     ``change_points`` are labels that each start a new segment with its own baseline.
     ``non_negative``: the measure cannot go below 0, so a negative lower limit is clipped to 0.
+    ``rules``: the detection rules (see the module notes).
     """
     if min_points < 2:
         raise ValueError("min_points must be at least 2 (a moving range needs two values)")
@@ -347,7 +388,7 @@ def build_chart(
         signal
         for s in segments
         if s.limits is not None
-        for signal in detect_signals(s.index, s.labels, s.values, s.moving_ranges, s.limits)
+        for signal in detect_signals(s.index, s.labels, s.values, s.moving_ranges, s.limits, rules)
     ]
     notes = [note for s in segments if (note := describe_segment(s)) is not None]
     return XmRChart(
@@ -358,6 +399,7 @@ def build_chart(
         baseline_size=baseline_size,
         min_points=min_points,
         notes=tuple(notes),
+        rules=rules,
     )
 
 
@@ -418,6 +460,7 @@ def read_chart(
     min_points: int = MIN_POINTS,
     change_points: Sequence[str] = (),
     min_denominator: int = MIN_DENOMINATOR,
+    rules: RuleSet = "western_electric",
 ) -> XmRChart:
     """The XmR chart of a stored series. A redefinition (new version) starts a new segment;
     periods whose ratio or statistic rests on fewer than ``min_denominator`` rows are left out
@@ -435,6 +478,7 @@ def read_chart(
         min_points=min_points,
         change_points=[*break_labels(series, kept), *change_points],
         non_negative=cannot_go_below_zero(series.measure),
+        rules=rules,
     )
     if not left_out:
         return chart

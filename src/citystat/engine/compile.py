@@ -130,8 +130,37 @@ def build_filter(table: ir.Table, where: Filter, columns: Columns) -> list[ir.Bo
 def base_condition(table: ir.Table, computation: Computation, columns: Columns) -> ir.BooleanValue:
     conditions = build_filter(table, computation.filter, columns)
     if not computation.include_duplicates:
-        conditions.append(table.status_flag.isnull() | (table.status_flag != "duplicate"))
+        conditions.append(not_duplicate(table))
     return reduce(lambda a, b: a & b, conditions, ibis.literal(True))
+
+
+def not_duplicate(table: ir.Table) -> ir.BooleanValue:
+    return table.status_flag.isnull() | (table.status_flag != "duplicate")
+
+
+# The filter fields that say which requests a measure is about (rather than which outcome it counts).
+SCOPE_FIELDS = ("service_codes", "service_code_prefixes", "agencies", "methods", "statuses")
+SCOPE_SCHEMA = {
+    "service_code": "string",
+    "agency": "string",
+    "method_received": "string",
+    "status": "string",
+    "status_flag": "string",
+}
+
+
+def compile_scope_sql(where: Filter, *, include_duplicates: bool, table: str = "service_requests") -> str:
+    """DuckDB SQL, ``SELECT * FROM service_requests WHERE ...``, for the requests a measure is
+    about: the conditions :func:`build_filter` makes of the filter's service codes, agencies,
+    methods and statuses (and of duplicates, unless included), without those on close, due and
+    area fields, which the data-quality checks examine row by row instead of leaving rows out."""
+    scope = Filter(**{name: getattr(where, name) for name in SCOPE_FIELDS})
+    source = ibis.table(SCOPE_SCHEMA, name=table)
+    conditions = build_filter(source, scope, Columns())
+    if not include_duplicates:
+        conditions.append(not_duplicate(source))
+    expr = source.filter(*conditions) if conditions else source
+    return compile_sql(expr, "duckdb")
 
 
 def count_where(condition: ir.BooleanValue) -> ir.IntegerScalar:

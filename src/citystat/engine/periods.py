@@ -82,3 +82,25 @@ def as_date(value: Any) -> dt.date:
     if hasattr(value, "date"):
         return value.date()  # type: ignore[no-any-return]
     raise TypeError(f"not a date: {value!r}")
+
+
+MONTHS_PER_PERIOD: dict[Grain, int] = {"month": 1, "quarter": 3, "fiscal_quarter": 3, "fiscal_year": 12}
+DAYS_PER_PERIOD: dict[Grain, int] = {"day": 1, "week": 7}
+
+
+def next_period_start(start: dt.date, grain: Grain) -> dt.date:
+    """The first day of the period after the one starting on ``start``."""
+    if grain in DAYS_PER_PERIOD:
+        return start + dt.timedelta(days=DAYS_PER_PERIOD[grain])
+    months = start.year * 12 + start.month - 1 + MONTHS_PER_PERIOD[grain]
+    return dt.date(months // 12, months % 12 + 1, 1)
+
+
+def list_period_starts(first: dt.date, last: dt.date, grain: Grain) -> list[dt.date]:
+    """Every period start from ``first`` to ``last`` (both period starts), in order."""
+    starts = []
+    start = first
+    while start <= last:
+        starts.append(start)
+        start = next_period_start(start, grain)
+    return starts

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -24,6 +24,7 @@ import duckdb
 import jinja2
 
 from citystat.analysis.equity import EquityError, read_demographic
+from citystat.analysis.quality import MeasureQuality, PeriodQuality, check_measures, label_status
 from citystat.analysis.series import MIN_DENOMINATOR, rests_on_rows
 from citystat.analysis.xmr import Signal
 from citystat.catalog.load import Catalog
@@ -70,6 +71,32 @@ class MeasureBrief:
     recent_signals: tuple[Signal, ...]
     equity: EquityRanking | None
     problems: tuple[str, ...] = field(default_factory=tuple)  # "not enough data" and the like
+    quality: MeasureQuality | None = None  # data-quality grades of the briefing's periods
+
+    @property
+    def latest_quality(self) -> PeriodQuality | None:
+        """The latest period's grade and the failing checks behind it (None: every check passes)."""
+        latest = None if self.judgement is None else self.judgement.latest
+        if latest is None or self.quality is None:
+            return None
+        return self.quality.period(latest.label)
+
+    @property
+    def grade_text(self) -> str:
+        latest = None if self.judgement is None else self.judgement.latest
+        if latest is None or self.quality is None:
+            return "not graded"
+        return self.quality.grade_of(latest.label)
+
+    @property
+    def status_text(self) -> str:
+        """The latest target status, or "data issue" when the data behind the value fail a check."""
+        latest = None if self.judgement is None else self.judgement.latest
+        if latest is None:
+            return "no value"
+        if self.quality is None:
+            return latest.status
+        return label_status(latest.status, self.quality.grade_of(latest.label))
 
     @property
     def latest_text(self) -> str:
@@ -233,8 +260,18 @@ def build_agency_briefing(
     if not measures:
         known = sorted({m.agency for m in catalog.active()})
         raise ReportError(f"no catalog measure belongs to agency {agency!r}; agencies: {', '.join(known)}")
-    briefs = tuple(brief_measure(con, m, grain) for m in measures)
-    return AgencyBriefing(agency, grain, today or dt.date.today(), briefs)
+    as_of = today or dt.date.today()
+    computed = [m.id for m in measures if m.computation is not None and is_recorded(con, m.id)]
+    graded = check_measures(con, computed, as_of=as_of, grain=grain)
+    briefs = tuple(replace(brief_measure(con, m, grain), quality=graded.get(m.id)) for m in measures)
+    return AgencyBriefing(agency, grain, as_of, briefs)
+
+
+def is_recorded(con: duckdb.DuckDBPyConnection, measure_id: str) -> bool:
+    """The measure has been computed into this warehouse (its definition is recorded)."""
+    query = "SELECT count(*) FROM measure_definitions WHERE measure_id = ?"
+    row = con.execute(query, [measure_id]).fetchone()
+    return bool(row and row[0])
 
 
 def render_markdown(briefing: AgencyBriefing) -> str:
@@ -242,6 +279,9 @@ def render_markdown(briefing: AgencyBriefing) -> str:
         f"# {briefing.title}",
         "",
         f"Prepared {briefing.generated.isoformat()}, by {briefing.grain}.",
+        "",
+        "Data quality grade: A, every check passes; B, a minor gap that does not change the value;"
+        ' C, a check fails, so the status reads "data issue": the number cannot be judged as performance.',
         "",
     ]
     lines += [
@@ -264,11 +304,11 @@ def render_markdown(briefing: AgencyBriefing) -> str:
                     format_value(latest.target, b.measure.unit)
                     if latest and latest.target is not None
                     else "no target",
-                    latest.status if latest else "no value",
+                    b.status_text,
                     assurance.verdict
                     if assurance
                     else (b.judgement.assurance_note if b.judgement else "no data"),
-                    "not graded yet",  # QUALITY GRADE: fill from citystat.analysis.quality once it lands
+                    b.grade_text,
                 ]
             )
             + " |"
@@ -278,6 +318,7 @@ def render_markdown(briefing: AgencyBriefing) -> str:
         lines += [f"- {p}" for p in b.problems]
         if b.judgement is not None:
             lines += markdown_judgement(b)
+        lines += markdown_quality(b)
         if b.equity is not None:
             lines += markdown_equity(b.equity)
     return "\n".join(lines) + "\n"
@@ -301,6 +342,19 @@ def markdown_judgement(b: MeasureBrief) -> list[str]:
     elif limits is not None:
         out.append("- No signal in the last 12 periods: the variation is routine.")
     return out
+
+
+def markdown_quality(b: MeasureBrief) -> list[str]:
+    period = b.latest_quality
+    if b.quality is None or b.judgement is None or b.judgement.latest is None:
+        return []
+    label = b.judgement.latest.label
+    if period is None or not period.reasons:
+        return [f"- Data quality for {label}: grade {b.grade_text}; no check fails."]
+    return [
+        f"- Data quality for {label}: grade {period.grade}. Checks that fail:",
+        *(f"  - {reason}" for reason in period.reasons),
+    ]
 
 
 def markdown_equity(e: EquityRanking) -> list[str]:

@@ -14,7 +14,7 @@ import duckdb
 
 from citystat.analysis.series import MIN_DENOMINATOR, read_measure
 from citystat.analysis.targets import TargetReport, TargetStatus, read_target_statuses, tolerance_for
-from citystat.analysis.xmr import TargetAssurance, XmRChart, assess_target, read_chart
+from citystat.analysis.xmr import RuleSet, TargetAssurance, XmRChart, assess_target, read_chart
 from citystat.catalog.model import Grain, Measure
 
 
@@ -94,10 +94,13 @@ def judge_measure(
     dimension_value: str = "",
     *,
     min_denominator: int = MIN_DENOMINATOR,
+    rules: RuleSet = "western_electric",
 ) -> MeasureJudgement:
     """Chart, target status and assurance of one stored series (``dimension=''``: citywide)."""
     measure = read_measure(con, measure_id)
-    chart = read_chart(con, measure_id, grain, dimension, dimension_value, min_denominator=min_denominator)
+    chart = read_chart(
+        con, measure_id, grain, dimension, dimension_value, min_denominator=min_denominator, rules=rules
+    )
     targets = read_target_statuses(
         con, measure_id, grain, dimension, dimension_value, min_denominator=min_denominator
     )

@@ -1,6 +1,6 @@
 """The DuckDB warehouse: connection, versioned schema, metadata."""
 
-from citystat.warehouse.city import describe_warehouse, resolve_profile
+from citystat.warehouse.city import describe_warehouse, read_profile, resolve_profile
 from citystat.warehouse.connection import connect, open_warehouse
 from citystat.warehouse.migrations import SCHEMA_VERSION, current_version, migrate
 
@@ -11,5 +11,6 @@ __all__ = [
     "describe_warehouse",
     "migrate",
     "open_warehouse",
+    "read_profile",
     "resolve_profile",
 ]

@@ -13,11 +13,17 @@ DEFAULT_CITY = "baltimore"
 
 def resolve_profile(con: duckdb.DuckDBPyConnection, wanted: str | None) -> CityProfile:
     """Return the warehouse's city profile, recording ``wanted`` (or the default) on first use."""
+    profile = read_profile(con, wanted)
+    if get_meta(con, "city_profile") is None:
+        set_meta(con, "city_profile", profile.name)
+    return profile
+
+
+def read_profile(con: duckdb.DuckDBPyConnection, wanted: str | None) -> CityProfile:
+    """The warehouse's city profile, without recording anything (for read-only connections)."""
     recorded = get_meta(con, "city_profile")
     if recorded is None:
-        profile = load_profile(wanted or DEFAULT_CITY)
-        set_meta(con, "city_profile", profile.name)
-        return profile
+        return load_profile(wanted or DEFAULT_CITY)
     if wanted is not None and load_profile(wanted).name != recorded:
         raise ConfigError(
             f"this warehouse holds city {recorded!r}, not {wanted!r};"

@@ -27,9 +27,8 @@ from citystat.analysis.quality.grade import grade_measure
 from citystat.analysis.quality.model import Finding, MeasureQuality
 from citystat.analysis.quality.requests import CADENCE_DAYS
 from citystat.analysis.series import read_fiscal_start_month, read_measure
-from citystat.analysis.targets import next_period_start
 from citystat.catalog.model import Grain
-from citystat.engine.periods import label_period
+from citystat.engine.periods import label_period, next_period_start
 from citystat.ingest.plan_values import fiscal_quarter_start
 
 QUARTERS = {"q1": 1, "q2": 2, "q3": 3, "q4": 4}

@@ -1,7 +1,9 @@
 """Data-quality checks on service requests: per loaded file, and per computed measure and period.
 
 Everything here reads the warehouse (and, for rejected rows, the source file they came from);
-nothing is written. Dates are compared with the ``as_of`` the caller passes, never the clock.
+nothing is written. The rows a measure is about come from the engine's own compiled filter
+(:func:`citystat.engine.compile.compile_scope_sql`), never a second copy of it. Dates are
+compared with the ``as_of`` the caller passes, never the clock.
 
 Checks and their rules (each held by a constant):
 
@@ -19,11 +21,15 @@ Checks and their rules (each held by a constant):
   the wrong one) fails its period; requests closed as duplicates are left out by design and are
   only minor when they are more than ``DUPLICATE_MINOR_SHARE`` of the period's requests.
 - **timeliness**: the newest request older than the measure's cadence on ``as_of`` fails the
-  measure (and its newest period).
+  measure (and its newest period); so does a stopped feed: no request of the measure's own scope
+  since some day while other requests kept arriving, where its rate over the ``FEED_RATE_DAYS``
+  days before predicts at least ``FEED_GAP_EXPECTED`` of them.
 - **volume**: per agency and complete ISO week, a count below ``DROP_RATIO`` or above
   ``SURGE_RATIO`` times the median of the ``BASELINE_WEEKS`` weeks before it, *and* that
   improbable as Poisson noise around that median (tail probability below ``NOISE_P``), fails the
-  periods that week touches. Judged only when the median is at least ``MIN_WEEKLY_BASELINE``.
+  periods that week touches; so does a week with none of a measure's own requests (a service's
+  feed gap hidden inside a busy agency). Judged only when the median is at least
+  ``MIN_WEEKLY_BASELINE``.
 - **quarantine** (per file): minor when any row was rejected, failing above
   ``REJECTED_FAIL_SHARE`` of the rows read.
 """
@@ -51,6 +57,7 @@ from citystat.analysis.quality.model import (
 )
 from citystat.analysis.series import read_fiscal_start_month, read_measure
 from citystat.catalog.model import Cadence, Filter, Grain, Measure
+from citystat.engine.compile import compile_scope_sql
 from citystat.engine.periods import label_period, python_period_start
 from citystat.ingest.requests import FORMATS
 from citystat.ingest.sources import stage_csv, stage_json
@@ -66,6 +73,10 @@ SURGE_RATIO = 3.0
 NOISE_P = 1e-4
 BASELINE_WEEKS = 8
 MIN_WEEKLY_BASELINE = 10
+FEED_RATE_DAYS = 91
+# A stopped feed: at least this many requests were expected in the gap (Poisson chance of none
+# e^-20, about 2e-9: far below NOISE_P, because real arrivals bunch more than Poisson's).
+FEED_GAP_EXPECTED = 20.0
 CADENCE_DAYS: dict[Cadence, int] = {"daily": 1, "weekly": 7, "monthly": 31, "quarterly": 92, "annual": 366}
 CADENCE_GRAIN: dict[Cadence, Grain] = {
     "daily": "day",
@@ -103,7 +114,7 @@ class RejectedRow:
 
 @dataclass(frozen=True)
 class WeekShift:
-    agency: str
+    group: str  # the agency, or "requests of this measure"
     week_start: dt.date
     count: int
     baseline: float
@@ -265,29 +276,15 @@ def parse_day(text: str, layout: str) -> dt.date | None:
 # --- a measure's scope -------------------------------------------------------------------------
 
 
-def scope_sql(where: Filter, include_duplicates: bool) -> tuple[str, list[object]]:
-    """SQL (bound parameters) for the rows a measure is about: its service codes, agencies,
-    methods and statuses, without the conditions whose fields the completeness check looks at."""
-    parts: list[str] = ["TRUE"]
-    params: list[object] = []
-    if where.service_codes:
-        parts.append("list_contains(?, service_code)")
-        params.append(list(where.service_codes))
-    if where.service_code_prefixes:
-        parts.append("len(list_filter(?::VARCHAR[], p -> starts_with(service_code, p))) > 0")
-        params.append(list(where.service_code_prefixes))
-    if where.agencies:
-        parts.append("list_contains(?, agency)")
-        params.append(list(where.agencies))
-    if where.methods:
-        parts.append("list_contains(?, method_received)")
-        params.append(list(where.methods))
-    if where.statuses:
-        parts.append("list_contains(?, lower(status))")
-        params.append([s.lower() for s in where.statuses])
-    if not include_duplicates:
-        parts.append("status_flag IS DISTINCT FROM 'duplicate'")
-    return " AND ".join(parts), params
+def scope_of(where: Filter, include_duplicates: bool) -> str:
+    """The rows a measure is about, as the engine compiles them (a ``SELECT`` to use as a subquery)."""
+    return compile_scope_sql(where, include_duplicates=include_duplicates)
+
+
+def arrivals_of(where: Filter) -> str:
+    """The requests whose arrival feeds a measure: its scope whatever their current status
+    (a "closed" filter would make the newest weeks look thin), duplicates included."""
+    return compile_scope_sql(where.model_copy(update={"statuses": []}), include_duplicates=True)
 
 
 def in_scope(row: RejectedRow, where: Filter) -> bool:
@@ -371,18 +368,22 @@ def check_measure(
 
 
 def check_measures(
-    con: duckdb.DuckDBPyConnection, measure_ids: Iterable[str], *, as_of: dt.date
+    con: duckdb.DuckDBPyConnection, measure_ids: Iterable[str], *, as_of: dt.date, grain: Grain | None = None
 ) -> dict[str, MeasureQuality]:
-    """Grade several computed measures, reading source files and weekly volumes once."""
+    """Grade several computed measures (``grain``: by default each one's cadence's), reading source
+    files and weekly volumes once."""
     rejected = read_rejected_rows(con, resolve_profile(con, None))
     shifts = find_volume_shifts(con)
-    return {m: check_measure(con, m, as_of=as_of, rejected=rejected, shifts=shifts) for m in measure_ids}
+    return {
+        m: check_measure(con, m, as_of=as_of, grain=grain, rejected=rejected, shifts=shifts)
+        for m in measure_ids
+    }
 
 
 def check_stored_rows(con: duckdb.DuckDBPyConnection, measure: Measure, placer: Placer) -> list[Finding]:
     comp = measure.computation
     assert comp is not None
-    where, params = scope_sql(comp.filter, True)
+    scope = scope_of(comp.filter, True)
     date_col = "closed_at" if comp.date_field == "closed_at" else "created_at"
     duration, due = needs(measure)
     geographic = bool(measure.disaggregations) or bool(comp.filter.in_city)
@@ -392,8 +393,7 @@ def check_stored_rows(con: duckdb.DuckDBPyConnection, measure: Measure, placer: 
     for day, n_all, n_kept in con.execute(
         f"SELECT {date_col}::DATE, count(*),"  # noqa: S608 (identifiers fixed, values bound)
         " count(*) FILTER (WHERE status_flag IS DISTINCT FROM 'duplicate')"
-        f" FROM service_requests WHERE {date_col} IS NOT NULL AND {where} GROUP BY 1",
-        params,
+        f" FROM ({scope}) AS scoped WHERE {date_col} IS NOT NULL GROUP BY 1",
     ).fetchall():
         start = placer.place(day)
         all_rows[start] += int(n_all)
@@ -410,10 +410,10 @@ def check_stored_rows(con: duckdb.DuckDBPyConnection, measure: Measure, placer: 
         "  OR date_diff('second', created_utc, closed_utc) > ?) AS bad_duration,"
         " due_before_created, geo_flag, status_flag,"
         " closed_utc IS NULL AND due_utc > (SELECT max(created_utc) FROM service_requests) AS not_due"
-        f" FROM service_requests WHERE {date_col} IS NOT NULL AND {where}))"
+        f" FROM ({scope}) AS scoped WHERE {date_col} IS NOT NULL))"
         " WHERE status_flag = 'duplicate' OR (? AND (no_close OR bad_duration))"
         " OR (? AND (no_due OR not_due OR due_before_created)) OR (? AND (no_area OR geo_flag IS NOT NULL))",
-        [max_seconds, *params, duration, due, geographic],
+        [max_seconds, duration, due, geographic],
     ).fetchall()
     hits: dict[tuple[dt.date, str], list[str]] = defaultdict(list)
     for request_id, day, no_close, no_due, no_area, bad_duration, early_due, geo_flag, flag, not_due in rows:
@@ -475,15 +475,15 @@ def check_rejected_rows(
     rejected copy is placed by the stored version (its period and scope)."""
     comp = measure.computation
     assert comp is not None
-    where, params = scope_sql(comp.filter, comp.include_duplicates)
+    scope = scope_of(comp.filter, comp.include_duplicates)
     date_col = "closed_at" if comp.date_field == "closed_at" else "created_at"
     hits: dict[tuple[dt.date | None, str, str], list[str]] = defaultdict(list)
     conflicts = [r for r in rejected if r.reason == DUPLICATE_CONFLICT and r.request_id]
     if conflicts:
         stored = con.execute(
-            f"SELECT request_id, {date_col}::DATE FROM service_requests"  # noqa: S608 (values bound)
-            f" WHERE list_contains(?, request_id) AND {date_col} IS NOT NULL AND {where}",
-            [[r.request_id for r in conflicts], *params],
+            f"SELECT request_id, {date_col}::DATE FROM ({scope}) AS scoped"  # noqa: S608 (values bound)
+            f" WHERE list_contains(?, request_id) AND {date_col} IS NOT NULL",
+            [[r.request_id for r in conflicts]],
         ).fetchall()
         for request_id, day in stored:
             hits[(placer.place(day), "duplicates", DUPLICATE_CONFLICT)].append(str(request_id))
@@ -517,41 +517,75 @@ def check_rejected_rows(
     return findings
 
 
-def find_volume_shifts(con: duckdb.DuckDBPyConnection) -> list[WeekShift]:
-    """Complete ISO weeks whose request count for an agency is far outside its recent weeks."""
+def list_complete_weeks(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
+    """Mondays of the complete ISO weeks the stored requests span."""
     span = con.execute("SELECT min(created_at)::DATE, max(created_at)::DATE FROM service_requests").fetchone()
     if span is None or span[0] is None:
         return []
     first, last = span[0], span[1]
-    first_week = first + dt.timedelta(days=(7 - first.weekday()) % 7)  # first complete week
+    week = first + dt.timedelta(days=(7 - first.weekday()) % 7)  # first complete week
     last_week = last - dt.timedelta(days=last.weekday())
     if last.weekday() != 6:
         last_week -= dt.timedelta(days=7)  # the newest week is not complete
+    weeks = []
+    while week <= last_week:
+        weeks.append(week)
+        week += dt.timedelta(days=7)
+    return weeks
+
+
+def find_volume_shifts(con: duckdb.DuckDBPyConnection) -> list[WeekShift]:
+    """Complete ISO weeks whose request count for an agency is far outside its recent weeks."""
+    weeks = list_complete_weeks(con)
+    if not weeks:
+        return []
     rows = con.execute(
         "SELECT agency, date_trunc('week', created_at)::DATE, count(*) FROM service_requests"
         " WHERE agency IS NOT NULL AND created_at::DATE BETWEEN ? AND ? GROUP BY 1, 2",
-        [first_week, last_week + dt.timedelta(days=6)],
+        [weeks[0], weeks[-1] + dt.timedelta(days=6)],
     ).fetchall()
     counts: dict[str, dict[dt.date, int]] = defaultdict(dict)
     for agency, week, n in rows:
         counts[str(agency)][week] = int(n)
-    weeks = []
-    week = first_week
-    while week <= last_week:
-        weeks.append(week)
-        week += dt.timedelta(days=7)
+    return [
+        shift for agency, by_week in sorted(counts.items()) for shift in detect_shifts(agency, by_week, weeks)
+    ]
+
+
+def find_scope_shifts(
+    con: duckdb.DuckDBPyConnection, arrivals: str, group: str, weeks: Sequence[dt.date]
+) -> list[WeekShift]:
+    """Volume shifts of the requests a measure is about (``arrivals``: see :func:`arrivals_of`)."""
+    if not weeks:
+        return []
+    rows = con.execute(
+        f"SELECT date_trunc('week', created_at)::DATE, count(*) FROM ({arrivals}) AS scoped"  # noqa: S608
+        " WHERE created_at::DATE BETWEEN ? AND ? GROUP BY 1",
+        [weeks[0], weeks[-1] + dt.timedelta(days=6)],
+    ).fetchall()
+    return detect_shifts(group, {week: int(n) for week, n in rows}, weeks, empty_only=True)
+
+
+def detect_shifts(
+    group: str, by_week: dict[dt.date, int], weeks: Sequence[dt.date], *, empty_only: bool = False
+) -> list[WeekShift]:
+    """Weeks below ``DROP_RATIO`` or above ``SURGE_RATIO`` times the median of the weeks before,
+    and that improbable as Poisson noise around it. ``empty_only``: only weeks with no request at
+    all (one service's requests rise and fall with real demand and season far more than Poisson
+    noise; a week with none where there are usually ``MIN_WEEKLY_BASELINE`` or more is a gap)."""
+    series = [by_week.get(w, 0) for w in weeks]
     shifts = []
-    for agency, by_week in sorted(counts.items()):
-        series = [by_week.get(w, 0) for w in weeks]
-        for i in range(BASELINE_WEEKS, len(series)):
-            baseline = statistics.median(series[i - BASELINE_WEEKS : i])
-            if baseline < MIN_WEEKLY_BASELINE:
-                continue
-            n = series[i]
-            if n < DROP_RATIO * baseline and poisson_cdf(n, baseline) < NOISE_P:
-                shifts.append(WeekShift(agency, weeks[i], n, baseline, "volume drop"))
-            elif n > SURGE_RATIO * baseline and 1.0 - poisson_cdf(n - 1, baseline) < NOISE_P:
-                shifts.append(WeekShift(agency, weeks[i], n, baseline, "volume surge"))
+    for i in range(BASELINE_WEEKS, len(series)):
+        baseline = statistics.median(series[i - BASELINE_WEEKS : i])
+        if baseline < MIN_WEEKLY_BASELINE:
+            continue
+        n = series[i]
+        if empty_only and n > 0:
+            continue
+        if n < DROP_RATIO * baseline and poisson_cdf(n, baseline) < NOISE_P:
+            shifts.append(WeekShift(group, weeks[i], n, baseline, "volume drop"))
+        elif n > SURGE_RATIO * baseline and 1.0 - poisson_cdf(n - 1, baseline) < NOISE_P:
+            shifts.append(WeekShift(group, weeks[i], n, baseline, "volume surge"))
     return shifts
 
 
@@ -567,24 +601,27 @@ def poisson_cdf(k: int, mean: float) -> float:
 def check_volume(
     con: duckdb.DuckDBPyConnection, measure: Measure, placer: Placer, shifts: Sequence[WeekShift]
 ) -> list[Finding]:
-    """A volume shift of an agency whose requests the measure covers fails the periods its week touches."""
+    """Fails the periods a volume shift's week touches: a shift of an agency whose requests the
+    measure covers (a source outage), or of the measure's own requests (one service's feed), the
+    latter only in weeks its agency did not shift already."""
     comp = measure.computation
     assert comp is not None
-    where, params = scope_sql(comp.filter, True)
+    arrivals = arrivals_of(comp.filter)
     agencies = {
         str(r[0])
         for r in con.execute(
-            f"SELECT DISTINCT agency FROM service_requests WHERE agency IS NOT NULL AND {where}",  # noqa: S608
-            params,
+            f"SELECT DISTINCT agency FROM ({arrivals}) AS scoped WHERE agency IS NOT NULL"  # noqa: S608
         ).fetchall()
     }
+    found = [s for s in shifts if s.group in agencies]
+    seen = {(s.week_start, s.code) for s in found}
+    own = find_scope_shifts(con, arrivals, "requests of this measure", list_complete_weeks(con))
+    found += [s for s in own if (s.week_start, s.code) not in seen]
     findings = []
-    for shift in shifts:
-        if shift.agency not in agencies:
-            continue
+    for shift in found:
         end = shift.week_start + dt.timedelta(days=6)
         detail = (
-            f"{shift.agency}: {shift.count:,} requests in the week of {shift.week_start.isoformat()},"
+            f"{shift.group}: {shift.count:,} requests in the week of {shift.week_start.isoformat()},"
             f" against a median of {shift.baseline:g} in the {BASELINE_WEEKS} weeks before"
         )
         for start in placer.places(shift.week_start, end):
@@ -595,16 +632,19 @@ def check_volume(
 def check_timeliness(
     con: duckdb.DuckDBPyConnection, measure: Measure, placer: Placer, as_of: dt.date
 ) -> list[Finding]:
-    """The newest request older than the measure's cadence on ``as_of`` fails the measure."""
+    """Stale data fail the measure and its newest period: the newest request older than the
+    measure's cadence on ``as_of``, or the measure's own requests stopping while others kept
+    coming (see :func:`check_feed_gap`)."""
     row = con.execute("SELECT max(created_at)::DATE FROM service_requests").fetchone()
     newest = row[0] if row else None
     limit = CADENCE_DAYS[measure.cadence]
     if newest is None:
         return [Finding("timeliness", "no data", "fail", 0, None, "no requests are stored")]
     age = (as_of - newest).days
+    gap = check_feed_gap(con, measure, placer, newest)
     if age <= limit:
         detail = f"newest request {newest.isoformat()}, {age} day(s) before {as_of.isoformat()}"
-        return [Finding("timeliness", "current", "pass", age, None, detail)]
+        return [Finding("timeliness", "current", "pass", age, None, detail), *gap]
     detail = (
         f"newest request {newest.isoformat()} is {age} days old on {as_of.isoformat()};"
         f" a {measure.cadence} measure needs data within {limit} days"
@@ -612,4 +652,38 @@ def check_timeliness(
     return [
         Finding("timeliness", "stale data", "fail", age, None, detail),
         Finding("timeliness", "stale data", "fail", age, None, detail, placer.place(newest)),
+        *gap,
+    ]
+
+
+def check_feed_gap(
+    con: duckdb.DuckDBPyConnection, measure: Measure, placer: Placer, newest: dt.date
+) -> list[Finding]:
+    """The measure's own requests stopped: none since day d while the warehouse has data up to
+    ``newest``, though at their rate over the ``FEED_RATE_DAYS`` days up to d at least
+    ``FEED_GAP_EXPECTED`` were expected. Fails the measure and every period from d + 1 to
+    ``newest``."""
+    comp = measure.computation
+    assert comp is not None
+    arrivals = arrivals_of(comp.filter)
+    row = con.execute(f"SELECT max(created_at)::DATE FROM ({arrivals}) AS scoped").fetchone()  # noqa: S608
+    last = row[0] if row else None
+    if last is None or last >= newest:
+        return []
+    counted = con.execute(
+        f"SELECT count(*) FROM ({arrivals}) AS scoped WHERE created_at::DATE > ?",  # noqa: S608
+        [last - dt.timedelta(days=FEED_RATE_DAYS)],
+    ).fetchone()
+    rate = (int(counted[0]) if counted else 0) / FEED_RATE_DAYS
+    gap = (newest - last).days
+    if rate * gap < FEED_GAP_EXPECTED:
+        return []
+    detail = (
+        f"no requests of this measure after {last.isoformat()}, while other requests arrived until"
+        f" {newest.isoformat()} ({gap} days); at its usual {rate:.1f} a day, {rate * gap:.0f} were expected"
+    )
+    periods = sorted({placer.place(last + dt.timedelta(days=d)) for d in range(1, gap + 1)})
+    return [
+        Finding("timeliness", "feed stopped", "fail", gap, None, detail),
+        *(Finding("timeliness", "feed stopped", "fail", gap, None, detail, start) for start in periods),
     ]
