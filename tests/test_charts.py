@@ -4,10 +4,13 @@ input built from a real XmR computation whose limits are worked out here by hand
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
-from citystat.analysis.xmr import build_chart
+from citystat.analysis.xmr import RuleName, build_chart
 from citystat.charts import (
+    SIGNAL_NAMES,
     ChartPoint,
     ChartSegment,
     MeasureChart,
@@ -313,6 +316,27 @@ def test_a_new_segment_too_short_for_limits() -> None:
     # the first segment's lines stop at its end, so they carry no direct label at the right edge
     assert len(find_by_class(root, "cs-upper", "line")) == 1
     assert not find_by_class(root, "cs-label")
+
+
+def test_every_detection_rule_has_a_plain_name() -> None:
+    assert set(SIGNAL_NAMES) == set(get_args(RuleName))
+
+
+def test_wheeler_rules_name_their_signal() -> None:
+    # Same baseline (x̄ 11.5, limits 7.776-15.224): the midpoint to the upper limit is 13.362, and
+    # 14, 14, 11, 14 puts three of four beyond it without leaving the limits.
+    values = [10.0, 12.0, 11.0, 13.0, 12.0, 11.0, 14.0, 14.0, 11.0, 14.0]
+    xmr = build_chart(list(zip(MONTHS, values, strict=False)), baseline_size=6, min_points=6, rules="wheeler")
+    chart = build_measure_chart("Requests", "count", xmr, direction="none")
+    named = "three of four points closer to a limit than to the centre"
+    assert [p.signal for p in chart.points] == [None] * 6 + [named, named, None, named]
+    assert (
+        summarize_change(chart, "en")
+        == f"Requests rose from 11 to 14 in 2025-10; this is a signal ({named})."
+    )
+    assert summarize_change(chart, "es") == (
+        "Requests subió de 11 a 14 en 2025-10; es una señal (tres de cuatro puntos más cerca de un límite que del centro)."
+    )
 
 
 def test_labels_must_cover_every_period_of_the_chart() -> None:

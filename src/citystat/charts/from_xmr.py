@@ -12,6 +12,7 @@ from citystat.charts.model import ChartPoint, ChartSegment, MeasureChart
 SIGNAL_NAMES: dict[RuleName, str] = {
     "outside_limits": "outside the limits",
     "two_of_three_beyond_two_sigma": "two of three points near a limit",
+    "three_of_four_near_a_limit": "three of four points closer to a limit than to the centre",
     "four_of_five_beyond_one_sigma": "four of five points far from the centre",
     "eight_on_one_side": "eight points in a row on one side",
     "moving_range_above_limit": "an unusually large jump",
