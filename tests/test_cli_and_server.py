@@ -86,7 +86,7 @@ def get_when_up(port: int, path: str = "/") -> httpx.Response:
 
 
 @pytest.mark.slow
-def test_server_serves_the_placeholder_home_page(real, tmp_path) -> None:
+def test_server_serves_the_home_page(real, tmp_path) -> None:
     db = tmp_path / "web.duckdb"
     run(["ingest", "requests", str(SAMPLE_2019)], db)
     port = free_port()
@@ -103,10 +103,9 @@ def test_server_serves_the_placeholder_home_page(real, tmp_path) -> None:
         assert response.status_code == 200
         html = response.text
         assert html.count("<h1>") == 1
-        assert "<h1>Baltimore City: service requests</h1>" in html
-        assert "<title>Baltimore City: service requests" in html
+        assert "<h1>How Baltimore City is doing</h1>" in html
+        assert "<title>How Baltimore City is doing – Baltimore City</title>" in html
         assert 'href="#main"' in html
-        assert "<td>3,000</td>" in html
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").json() == {"ok": True, "warehouse": True}
     finally:
         server.terminate()
@@ -138,8 +137,8 @@ def test_make_run_path_demo_then_serve(tmp_path) -> None:
     )
     try:
         html = get_when_up(port).text
-        assert "<h1>Chesapeake Point (synthetic demo city): service requests</h1>" in html
-        assert "Synthetic data." in html
+        assert "<h1>How Chesapeake Point (synthetic demo city) is doing</h1>" in html
+        assert "<strong>Synthetic data.</strong>" in html
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -1,22 +1,28 @@
-"""App factory. Until the dashboard lands, the home page says what the warehouse holds."""
+"""App factory: the public pages, the JSON API under ``/api/v1`` and local static assets."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.templating import Jinja2Templates
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from citystat import __version__
 from citystat.api.v1 import router as api_v1_router
 from citystat.errors import WarehouseError
-from citystat.profiles import load_profile
+from citystat.i18n import translate
 from citystat.settings import Settings, get_settings
-from citystat.site import WarehouseReader
+from citystat.site import InvalidRequestError, NotFoundError, WarehouseReader
 from citystat.warehouse import connect, describe_warehouse
+from citystat.web.lang import pick_lang
+from citystat.web.pages import router as pages_router
+from citystat.web.render import render_page
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+STATIC = Path(__file__).parent / "static"
+API_PREFIX = "/api/"
 
 
 def read_status(settings: Settings) -> dict[str, object] | None:
@@ -31,24 +37,68 @@ def read_status(settings: Settings) -> dict[str, object] | None:
         con.close()
 
 
+def render_error(request: Request, status: int, detail: str) -> Response:
+    """An error as the API's error object under /api/, as a page elsewhere."""
+    if request.url.path.startswith(API_PREFIX):
+        return JSONResponse({"error": {"status": status, "message": detail}}, status_code=status)
+    lang = pick_lang(request)
+    headings = {
+        404: "Page not found",
+        400: "There is a problem with the address",
+        503: "The data is being updated",
+    }
+    heading = translate(lang, headings.get(status, "Sorry, something went wrong"))
+    message = {
+        404: translate(
+            lang, "There is no page at this address. Check the address, or start again from the home page."
+        ),
+        503: translate(lang, "No data has been loaded yet, or a load is running. Try again in a minute."),
+    }.get(status, detail)
+    return render_page(request, "error.html", {"heading": heading, "message": message}, status_code=status)
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotFoundError)
+    def not_found(request: Request, exc: NotFoundError) -> Response:
+        return render_error(request, 404, str(exc))
+
+    @app.exception_handler(InvalidRequestError)
+    def invalid(request: Request, exc: InvalidRequestError) -> Response:
+        return render_error(request, 400, str(exc))
+
+    @app.exception_handler(WarehouseError)
+    def no_warehouse(request: Request, exc: WarehouseError) -> Response:
+        return render_error(request, 503, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return render_error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    def bad_parameters(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'][1:])}: {error['msg']}" for error in exc.errors()
+        )
+        return render_error(request, 400, problems or "invalid request")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="citystat", version=__version__, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="citystat",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
     app.state.settings = settings
     app.state.reader = WarehouseReader(settings.warehouse)
+    add_error_handlers(app)
     app.include_router(api_v1_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.get("/", response_class=HTMLResponse)
-    def home(request: Request) -> HTMLResponse:
-        status = read_status(settings)
-        city = None
-        if status and status.get("city_profile"):
-            city = load_profile(str(status["city_profile"]))
-        return TEMPLATES.TemplateResponse(
-            request, "home.html", {"status": status, "city": city, "version": __version__}
-        )
-
-    @app.get("/healthz")
+    @app.get("/healthz", include_in_schema=False)
     def health() -> JSONResponse:
         status = read_status(settings)
         return JSONResponse({"ok": True, "warehouse": status is not None})

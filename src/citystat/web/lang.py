@@ -1,0 +1,56 @@
+"""Which language a page is shown in, chosen without JavaScript.
+
+Order: ``?lang=`` in the address (the language switch's links), then the ``lang`` cookie that such a
+link sets, then the browser's ``Accept-Language``, then English.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import Request
+
+from citystat.i18n import LANG_NAMES, LANGS, Lang, parse_lang
+
+COOKIE = "lang"
+
+
+def read_accept_language(header: str | None) -> Lang | None:
+    """The first supported language of an ``Accept-Language`` header, by quality."""
+    choices: list[tuple[float, int, str]] = []
+    for index, part in enumerate((header or "").split(",")):
+        code, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        choices.append((-quality, index, code.strip().lower()[:2]))
+    for negative_quality, _, code in sorted(choices):
+        if negative_quality < 0 and code in LANGS:
+            return parse_lang(code)
+    return None
+
+
+def pick_lang(request: Request) -> Lang:
+    """The language for this request (see the module's order)."""
+    asked = request.query_params.get("lang")
+    if asked and asked[:2].lower() in LANGS:
+        return parse_lang(asked)
+    cookie = request.cookies.get(COOKIE)
+    if cookie and cookie in LANGS:
+        return parse_lang(cookie)
+    return read_accept_language(request.headers.get("accept-language")) or "en"
+
+
+def link_in(request: Request, lang: Lang) -> str:
+    """This page's address in another language (a plain link: the switch needs no script)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    params.append(("lang", lang))
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def list_switch_links(request: Request, current: Lang) -> list[tuple[Lang, str, str]]:
+    """(code, name in its own language, address) for every language other than ``current``."""
+    return [(lang, LANG_NAMES[lang], link_in(request, lang)) for lang in LANGS if lang != current]

@@ -1,0 +1,11 @@
+"""Public HTML pages. One module per page family, each an ``APIRouter``; views only call
+:mod:`citystat.site` and :func:`citystat.web.render.render_page`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from citystat.web.pages import home
+
+router = APIRouter(include_in_schema=False)
+router.include_router(home.router)
