@@ -1,7 +1,9 @@
 """Page rendering: one Jinja environment, the language helpers every template uses.
 
 Views are thin: they call :mod:`citystat.site` for data and :func:`render_page` for HTML. Templates
-get ``t`` (translate into the page's language), ``number``, ``share``, ``day`` and ``lang``.
+get ``t`` (translate into the page's language), ``number``, ``share``, ``day``, ``lang``, and for
+the site's codes ``words(table, code)`` (e.g. ``words("status", "met")``), ``tag(status)`` (the
+status tag's modifier) and ``value(amount, unit)`` (see :mod:`citystat.web.words`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from citystat.errors import WarehouseError
 from citystat.i18n import Lang, format_day, format_number, format_share, translate
 from citystat.site.about import CityInfo, get_city_info
 from citystat.web.lang import COOKIE, list_switch_links, pick_lang
+from citystat.web.words import WORDS_BY_NAME, name_month, say, tag_status, write_value
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.autoescape = True
@@ -52,7 +55,26 @@ def bind_helpers(lang: Lang) -> dict[str, Any]:
     def day(value: dt.date | None) -> str:
         return "–" if value is None else format_day(lang, value)
 
-    return {"t": t, "number": number, "share": share, "day": day, "lang": lang}
+    def words(table: str, code: str) -> str:
+        return say(lang, WORDS_BY_NAME[table], code)
+
+    def value(amount: float | None, unit: str) -> str:
+        return write_value(lang, amount, unit)
+
+    def month(number: int) -> str:
+        return name_month(lang, number)
+
+    return {
+        "t": t,
+        "number": number,
+        "share": share,
+        "day": day,
+        "lang": lang,
+        "words": words,
+        "tag": tag_status,
+        "value": value,
+        "month": month,
+    }
 
 
 def render_page(
