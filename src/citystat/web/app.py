@@ -23,6 +23,12 @@ from citystat.web.render import render_page
 
 STATIC = Path(__file__).parent / "static"
 API_PREFIX = "/api/"
+ERROR_HEADINGS = {
+    404: "Page not found",
+    400: "There is a problem with the address",
+    503: "The data is being updated",
+}
+OTHER_ERROR = "Sorry, something went wrong"
 
 
 def read_status(settings: Settings) -> dict[str, object] | None:
@@ -42,12 +48,7 @@ def render_error(request: Request, status: int, detail: str) -> Response:
     if request.url.path.startswith(API_PREFIX):
         return JSONResponse({"error": {"status": status, "message": detail}}, status_code=status)
     lang = pick_lang(request)
-    headings = {
-        404: "Page not found",
-        400: "There is a problem with the address",
-        503: "The data is being updated",
-    }
-    heading = translate(lang, headings.get(status, "Sorry, something went wrong"))
+    heading = translate(lang, ERROR_HEADINGS.get(status, OTHER_ERROR))
     message = {
         404: translate(
             lang, "There is no page at this address. Check the address, or start again from the home page."
