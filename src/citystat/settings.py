@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         Path("./data"), description="Folder for generated files (synthetic demo city, benchmark inputs)."
     )
+    store_url: str = Field(
+        "sqlite:///./citystat.db",
+        description=(
+            "SQLAlchemy URL of the transactional store (resident requests, staff, API keys, audit log): "
+            "'sqlite:///FILE' (WAL) by default, 'postgresql://user@host/db' in production."
+        ),
+    )
     host: str = Field("127.0.0.1", description="Address the web server binds to.")
     port: int = Field(8000, description="Port the web server listens on.")
     secret_key: str = Field(
