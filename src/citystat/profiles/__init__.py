@@ -207,6 +207,11 @@ class CityProfile(BaseModel):
         default_factory=lambda: ["open311-json"], description="Names of mappings this city's files use."
     )
     default_format: str = "open311-json"
+    services: str | None = Field(
+        None,
+        description="The city's resident service catalogue, profiles/services/NAME.yaml: groups of service "
+        "types in plain words, staff-only services, Open311 service definitions. None: no front door.",
+    )
 
     @field_validator("time_zone")
     @classmethod
