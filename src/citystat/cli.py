@@ -386,6 +386,19 @@ def store_add_api_key_cmd(
     console.print(key)
 
 
+@app.command("export-requests")
+def export_requests_cmd(
+    output: Annotated[Path, typer.Argument(help="File to write (a GeoReport v2 requests.json).")],
+) -> None:
+    """Write the warehouse's requests as Open311 GeoReport v2 JSON (no personal data is stored)."""
+    from citystat.open311.export import read_open311_requests
+
+    with reported_errors(), open_city(read_only=True) as (con, _profile):
+        records = read_open311_requests(con)
+    output.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    console.print(f"{len(records):,} requests written to {output}")
+
+
 @app.command("sync")
 def sync_cmd() -> None:
     """Copy requests made through the front door (store) into the warehouse, incrementally."""
