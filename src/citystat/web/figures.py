@@ -22,7 +22,7 @@ def chart_agency_scores(score: ScoreView, lang: Lang) -> RenderedChart | None:
         scored,
         lang,
         reference=1.0,
-        reference_label=translate(lang, "On target (1.00)"),
+        reference_label=translate(lang, "On target"),
         higher_is_better=True,
         label_heading=translate(lang, "Agency"),
     )
