@@ -39,8 +39,14 @@ class Node:
     children: list[Node | str] = field(default_factory=list)
 
     def text(self) -> str:
-        parts = [c if isinstance(c, str) else c.text() for c in self.children]
-        return " ".join(" ".join(parts).split())
+        """The text inside, white space squashed (a ``<br>`` counts as a space)."""
+        parts = [c if isinstance(c, str) else (" " if c.tag == "br" else c.text_raw()) for c in self.children]
+        return " ".join("".join(parts).split())
+
+    def text_raw(self) -> str:
+        return "".join(
+            c if isinstance(c, str) else (" " if c.tag == "br" else c.text_raw()) for c in self.children
+        )
 
     def walk(self) -> list[Node]:
         out: list[Node] = [self]
@@ -96,8 +102,7 @@ class PageTree(HTMLParser):
         self.stack.pop()
 
     def handle_data(self, data: str) -> None:
-        if data.strip():
-            self.stack[-1].children.append(data)
+        self.stack[-1].children.append(data)
 
     def find_all(self, tag: str) -> list[Node]:
         return [n for n in self.root.walk() if n.tag == tag]
@@ -127,7 +132,7 @@ class Crawl:
 
 def name_family(path: str) -> str:
     parts = urlsplit(path).path.strip("/").split("/")
-    return "/" + "/".join(parts[:-1] + ["*"]) if len(parts) >= 2 else "/" + parts[0]
+    return "/" + "/".join([*parts[:-1], "*"]) if len(parts) >= 2 else "/" + parts[0]
 
 
 def drop_lang(path: str) -> str:
@@ -151,13 +156,15 @@ def list_links(tree: PageTree, page_url: str, base: str) -> tuple[list[str], lis
         if split.netloc != host:
             external.append(target)
             continue
-        internal.append(split.path + (f"?{split.query}" if split.query else "") + (f"#{split.fragment}" if split.fragment else ""))
+        internal.append(
+            split.path
+            + (f"?{split.query}" if split.query else "")
+            + (f"#{split.fragment}" if split.fragment else "")
+        )
     return internal, external
 
 
-def crawl_site(
-    base: str, *, lang: str = "en", per_family: int | None = None, start: str = "/"
-) -> Crawl:
+def crawl_site(base: str, *, lang: str = "en", per_family: int | None = None, start: str = "/") -> Crawl:
     pages: dict[str, Page] = {}
     checked: dict[str, int] = {}
     counts: dict[str, int] = {}
