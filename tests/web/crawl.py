@@ -27,6 +27,7 @@ import httpx
 VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 )
+INLINE = frozenset({"a", "abbr", "b", "code", "em", "i", "small", "span", "strong", "sub", "sup", "time"})
 NOT_FOLLOWED = ("/api/", "/static/")
 LINK_ATTRS = {"a": "href", "link": "href", "img": "src", "script": "src", "form": "action"}
 
@@ -39,14 +40,19 @@ class Node:
     children: list[Node | str] = field(default_factory=list)
 
     def text(self) -> str:
-        """The text inside, white space squashed (a ``<br>`` counts as a space)."""
-        parts = [c if isinstance(c, str) else (" " if c.tag == "br" else c.text_raw()) for c in self.children]
-        return " ".join("".join(parts).split())
+        """The text inside, white space squashed (blocks and ``<br>`` separate words)."""
+        return " ".join(self.text_raw().split())
 
     def text_raw(self) -> str:
-        return "".join(
-            c if isinstance(c, str) else (" " if c.tag == "br" else c.text_raw()) for c in self.children
-        )
+        parts = []
+        for child in self.children:
+            if isinstance(child, str):
+                parts.append(child)
+            elif child.tag in INLINE:
+                parts.append(child.text_raw())
+            else:  # a block (or <br>) separates words
+                parts.append(f" {child.text_raw()} ")
+        return "".join(parts)
 
     def walk(self) -> list[Node]:
         out: list[Node] = [self]
