@@ -30,6 +30,7 @@ from citystat.open311.records import (
     show_request,
 )
 from citystat.store.models import RequestToken, ServiceRequest
+from citystat.web.limits import RateLimiter
 
 PREFIX = "/open311/v2"
 FORMATS: tuple[Format, ...] = ("xml", "json")
@@ -61,7 +62,9 @@ def answer(fmt_source: str, build: Callable[[], Response]) -> Response:
     try:
         return build()
     except Open311Error as exc:
-        return respond_error(guess_format(fmt_source), exc.status, exc.description)
+        return respond_error(
+            guess_format(fmt_source), exc.status, exc.description, retry_after=exc.retry_after
+        )
 
 
 def read_params(request: Request) -> Params:
@@ -82,6 +85,17 @@ def sessions_of(request: Request) -> sessionmaker[Session]:
 
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def check_rate(limiter: RateLimiter, key: str) -> None:
+    wait = limiter.allow(key)
+    if wait is not None:
+        seconds = int(wait) + 1
+        raise Open311Error(429, f"too many requests: try again in {seconds} seconds", retry_after=seconds)
 
 
 @router.get("/discovery.{fmt}")
@@ -173,8 +187,10 @@ async def post_request(request: Request, fmt: str) -> Response:
     def build() -> Response:
         chosen = check_format(fmt)
         directory = open_directory(request)
+        check_rate(request.app.state.ip_limiter, f"ip:{client_of(request)}")
         with sessions_of(request).begin() as session:
             key = check_api_key(session, read_param(params, "api_key"))
+            check_rate(request.app.state.key_limiter, f"key:{key.id}")
             given = read_request_input(
                 params,
                 directory.by_code,

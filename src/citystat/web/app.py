@@ -20,10 +20,12 @@ from citystat.site import InvalidRequestError, NotFoundError, WarehouseReader
 from citystat.store import create_session_factory, open_store, upgrade_store
 from citystat.warehouse import connect, describe_warehouse
 from citystat.web.lang import pick_lang
+from citystat.web.limits import BodyLimit, RateLimiter
 from citystat.web.pages import router as pages_router
 from citystat.web.render import render_page
 
 STATIC = Path(__file__).parent / "static"
+UPLOAD_PREFIXES = ("/report/",)  # the request forms' photo step
 API_PREFIX = "/api/"
 
 
@@ -104,6 +106,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(open311_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.ip_limiter = RateLimiter(settings.rate_limit_ip)
+    app.state.key_limiter = RateLimiter(settings.rate_limit_api_key)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_bytes,
+        upload_prefixes=UPLOAD_PREFIXES,
+    )
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> JSONResponse:
