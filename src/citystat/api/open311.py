@@ -13,6 +13,7 @@ from typing import Any, cast
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.background import BackgroundTask
 
 from citystat.open311.directory import Directory, get_directory
 from citystat.open311.errors import Open311Error
@@ -24,7 +25,9 @@ from citystat.open311.records import (
     MAX_PAGE_SIZE,
     create_request,
     find_request,
+    process_queue,
     query_requests,
+    queue_request,
     read_public_notes,
     read_query,
     show_request,
@@ -87,6 +90,11 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def drain_queue(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        process_queue(session)
+
+
 def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -130,7 +138,7 @@ def show_service(service: Any) -> dict[str, Any]:
         "service_name": service.name,
         "description": service.description or None,
         "metadata": service.metadata,
-        "type": "realtime",
+        "type": service.type,
         "keywords": ", ".join(service.keywords) or None,
         "group": service.group["en"],
     }
@@ -198,10 +206,18 @@ async def post_request(request: Request, fmt: str) -> Response:
                 locale=read_param(params, "locale") or "en",
                 region=directory.profile.region_bbox,
             )
-            row = create_request(session, given, now=now_utc(), api_key_id=key.id, actor=f"api:{key.label}")
-            public_id = row.public_id
-        body = [{"service_request_id": public_id, "service_notice": None, "account_id": given.account_id}]
-        return respond(chosen, body, root_tag="service_requests", item_tag="request", status_code=201)
+            actor = f"api:{key.label}"
+            if given.service.type == "batch":
+                token = queue_request(session, given, now=now_utc(), api_key_id=key.id, actor=actor)
+                made: dict[str, Any] = {"token": token}
+            else:
+                row = create_request(session, given, now=now_utc(), api_key_id=key.id, actor=actor)
+                made = {"service_request_id": row.public_id}
+        body = [{**made, "service_notice": None, "account_id": given.account_id}]
+        response = respond(chosen, body, root_tag="service_requests", item_tag="request", status_code=201)
+        if "token" in made:  # create queued requests once this answer is sent
+            response.background = BackgroundTask(drain_queue, sessions_of(request))
+        return response
 
     return answer(fmt, build)
 
