@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from citystat.web.pages import about, agencies, home, measure_list
+from citystat.web.pages import about, agencies, home, measure_list, report
 
 router = APIRouter(include_in_schema=False)
 router.include_router(home.router)
 router.include_router(agencies.router)
 router.include_router(measure_list.router)
 router.include_router(about.router)
+router.include_router(report.router)
