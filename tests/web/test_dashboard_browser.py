@@ -118,7 +118,7 @@ def test_the_language_switch_gives_a_spanish_page(page_without_js: Any, demo_api
     assert page.locator("html").get_attribute("lang") == "es"
     assert page.locator("h1").inner_text() == "Agencias"
     nav = page.locator("nav.cs-nav").inner_text()
-    assert all(word in nav for word in ("Inicio", "Agencias", "Indicadores", "Barrios", "Sobre estos datos"))
+    assert all(word in nav for word in ("Inicio", "Agencias", "Medidas", "Barrios", "Sobre estos datos"))
     assert page.locator("a.cs-skip").inner_text() == "Saltar al contenido principal"
     # the choice is remembered (a cookie): the next page, linked without ?lang=, is in Spanish
     page.click("nav.cs-nav >> text=Inicio")
