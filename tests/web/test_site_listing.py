@@ -10,7 +10,15 @@ import pytest
 from citystat.site import NotFoundError, WarehouseReader
 from citystat.site.catalog import list_agencies, list_measures, search_measures
 from citystat.site.home import get_score, read_home
-from citystat.site.listing import count_plan_measures, list_units, read_agency_list, read_measure_list
+from citystat.site.listing import (
+    Paging,
+    count_plan_measures,
+    cut_page,
+    list_units,
+    read_agency_list,
+    read_measure_list,
+    read_score_page,
+)
 from tests.api.conftest import PLAN
 
 
@@ -81,3 +89,24 @@ def test_plan_measures_and_units(demo_reader: WarehouseReader, real_reader: Ware
     assert count_plan_measures(real) == len(linked) + len(goal_linked)
     units = list_units(real_reader)
     assert units["trm-pothole-within-48h"] == "percent" and len(units) >= 742
+
+
+def test_long_lists_come_a_page_at_a_time(real_reader: WarehouseReader) -> None:
+    every = [m.id for m in list_measures(real_reader)]
+    pages = [read_measure_list(real_reader, page=n) for n in range(1, 9)]
+    assert [p.paging.page for p in pages] == list(range(1, 9))
+    assert {p.paging.pages for p in pages} == {8} and {p.paging.rows for p in pages} == {742}
+    assert [i.card.id for p in pages for i in p.items] == every  # 7 pages of 100 and one of 42
+    assert (pages[-1].paging.first, pages[-1].paging.last) == (701, 742)
+    with pytest.raises(NotFoundError):
+        read_measure_list(real_reader, page=9)
+    with pytest.raises(NotFoundError):
+        read_measure_list(real_reader, page=0)
+    score = read_score_page(real_reader, 5)
+    assert score is not None and score.paging == Paging(5, 5, 401, 446, 446)
+    assert score.contributions == score.score.contributions[400:]
+
+
+def test_an_empty_list_is_one_empty_page() -> None:
+    assert cut_page([], 1) == ((), Paging(1, 1, 0, 0, 0))
+    assert cut_page(list(range(5)), 1, size=2) == ((0, 1), Paging(1, 3, 1, 2, 5))

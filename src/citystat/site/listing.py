@@ -10,16 +10,52 @@ by a search and by agency or Action Plan pillar, each search result saying why i
   ``pillar_id`` (a pillar of the Action Plan, whether the measure sits under one of its goals or
   only under the pillar). Unknown ids raise :class:`~citystat.site.errors.NotFoundError`.
 - Without a search the list is in the catalog's order: by agency, then name.
+- Long lists come a page of ``PAGE_SIZE`` rows at a time (:func:`cut_page`); a page past the last
+  raises :class:`~citystat.site.errors.NotFoundError`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from citystat.site.catalog import AgencyInfo, MeasureInfo, PillarInfo, get_catalog, search_measures
 from citystat.site.errors import NotFoundError
-from citystat.site.home import AgencyScore, HomeView, MeasureCard, get_cards, get_score
+from citystat.site.home import (
+    AgencyScore,
+    ContributionView,
+    HomeView,
+    MeasureCard,
+    ScoreView,
+    get_cards,
+    get_score,
+)
 from citystat.site.reader import WarehouseReader
+
+T = TypeVar("T")
+
+# Rows a long list shows per page (the measure list, the score's contributions).
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class Paging:
+    page: int  # from 1
+    pages: int  # at least 1
+    first: int  # 1-based position of the page's first row (0 when there is none)
+    last: int
+    rows: int  # rows in all pages
+
+
+def cut_page(items: Sequence[T], page: int, size: int = PAGE_SIZE) -> tuple[tuple[T, ...], Paging]:
+    """One page of ``items`` (raises NotFoundError for a page past the last)."""
+    pages = max(1, -(-len(items) // size))
+    if page < 1 or page > pages:
+        raise NotFoundError("page", str(page))
+    chunk = tuple(items[(page - 1) * size : page * size])
+    first = (page - 1) * size + 1 if chunk else 0
+    return chunk, Paging(page, pages, first, first + len(chunk) - 1 if chunk else 0, len(items))
 
 
 @dataclass(frozen=True)
@@ -33,7 +69,8 @@ class MeasureList:
     query: str  # the search as given, trimmed ("" when none)
     agency: AgencyInfo | None
     pillar: PillarInfo | None
-    items: tuple[ListedMeasure, ...]
+    items: tuple[ListedMeasure, ...]  # this page's
+    paging: Paging  # items.rows: every measure found
     total: int  # measures that are not retired, before search and filters
     agencies: tuple[AgencyInfo, ...]  # what the agency filter offers
     pillars: tuple[PillarInfo, ...]  # what the pillar filter offers
@@ -72,8 +109,10 @@ def read_measure_list(
     query: str = "",
     agency_id: str | None = None,
     pillar_id: str | None = None,
+    page: int = 1,
 ) -> MeasureList:
-    """Measures matching ``query`` (every measure when blank) in the agency and pillar given."""
+    """Measures matching ``query`` (every measure when blank) in the agency and pillar given, one
+    page of ``PAGE_SIZE`` at a time."""
     catalog = get_catalog(reader)
     cards = get_cards(reader)
     agency = catalog.find_agency(agency_id) if agency_id else None
@@ -83,10 +122,11 @@ def read_measure_list(
         ranked = [(hit.measure, hit.matched) for hit in search_measures(reader, text, limit=None)]
     else:
         ranked = [(m, ()) for m in catalog.active()]
-    items = tuple(
-        ListedMeasure(cards[m.id], matched) for m, matched in ranked if keep_measure(m, agency, pillar)
+    found = [ListedMeasure(cards[m.id], matched) for m, matched in ranked if keep_measure(m, agency, pillar)]
+    items, paging = cut_page(found, page)
+    return MeasureList(
+        text, agency, pillar, items, paging, len(catalog.active()), catalog.agencies, catalog.pillars
     )
-    return MeasureList(text, agency, pillar, items, len(catalog.active()), catalog.agencies, catalog.pillars)
 
 
 def count_plan_measures(home: HomeView) -> int:
@@ -94,6 +134,22 @@ def count_plan_measures(home: HomeView) -> int:
     ids = {c.id for p in home.pillars for c in p.measures}
     ids |= {c.id for p in home.pillars for g in p.goals for c in g.measures}
     return len(ids)
+
+
+@dataclass(frozen=True)
+class ScorePage:
+    score: ScoreView
+    contributions: tuple[ContributionView, ...]  # this page's
+    paging: Paging
+
+
+def read_score_page(reader: WarehouseReader, page: int = 1) -> ScorePage | None:
+    """The composite with one page of its per-measure contributions (None when nothing is scored)."""
+    score = get_score(reader)
+    if score is None:
+        return None
+    contributions, paging = cut_page(score.contributions, page)
+    return ScorePage(score, contributions, paging)
 
 
 def list_units(reader: WarehouseReader) -> dict[str, str]:

@@ -54,3 +54,11 @@ def link_in(request: Request, lang: Lang) -> str:
 def list_switch_links(request: Request, current: Lang) -> list[tuple[Lang, str, str]]:
     """(code, name in its own language, address) for every language other than ``current``."""
     return [(lang, LANG_NAMES[lang], link_in(request, lang)) for lang in LANGS if lang != current]
+
+
+def link_to_page(request: Request, page: int) -> str:
+    """This address on another page of a long list (page 1 has no ``page`` parameter)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+    if page > 1:
+        params.append(("page", str(page)))
+    return f"{request.url.path}?{urlencode(params)}" if params else request.url.path

@@ -20,7 +20,7 @@ from citystat import __version__
 from citystat.errors import WarehouseError
 from citystat.i18n import Lang, format_day, format_number, format_share, translate
 from citystat.site.about import CityInfo, get_city_info
-from citystat.web.lang import COOKIE, list_switch_links, pick_lang
+from citystat.web.lang import COOKIE, link_to_page, list_switch_links, pick_lang
 from citystat.web.words import WORDS_BY_NAME, name_month, say, tag_status, write_value
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -89,6 +89,7 @@ def render_page(
     values: dict[str, Any] = {
         **bind_helpers(lang),
         "switch_links": list_switch_links(request, lang),
+        "page_link": lambda page: link_to_page(request, page),
         "version": __version__,
         "city": read_city(request),
         **(context or {}),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from citystat.site.home import get_score, read_home
-from citystat.site.listing import count_plan_measures, list_units
+from citystat.site.home import read_home
+from citystat.site.listing import count_plan_measures, list_units, read_score_page
 from citystat.web.figures import chart_agency_scores
 from citystat.web.lang import pick_lang
 from citystat.web.render import render_page
@@ -25,9 +25,9 @@ def show_home(request: Request) -> HTMLResponse:
 
 
 @router.get("/score", response_class=HTMLResponse)
-def show_score(request: Request) -> HTMLResponse:
+def show_score(request: Request, page: int = 1) -> HTMLResponse:
     reader = request.app.state.reader
-    score = get_score(reader)
-    chart = None if score is None else chart_agency_scores(score, pick_lang(request))
-    context = {"nav": "home", "score": score, "chart": chart, "units": list_units(reader)}
+    score_page = read_score_page(reader, page)
+    chart = None if score_page is None else chart_agency_scores(score_page.score, pick_lang(request))
+    context = {"nav": "home", "score_page": score_page, "chart": chart, "units": list_units(reader)}
     return render_page(request, "score.html", context)

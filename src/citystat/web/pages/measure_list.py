@@ -13,8 +13,10 @@ router = APIRouter()
 
 
 @router.get("/measures", response_class=HTMLResponse)
-def show_measures(request: Request, q: str = "", agency: str = "", pillar: str = "") -> HTMLResponse:
+def show_measures(
+    request: Request, q: str = "", agency: str = "", pillar: str = "", page: int = 1
+) -> HTMLResponse:
     listing = read_measure_list(
-        request.app.state.reader, query=q, agency_id=agency or None, pillar_id=pillar or None
+        request.app.state.reader, query=q, agency_id=agency or None, pillar_id=pillar or None, page=page
     )
     return render_page(request, "measures.html", {"nav": "measures", "listing": listing})
