@@ -23,6 +23,14 @@ from citystat.web.render import render_page
 
 STATIC = Path(__file__).parent / "static"
 API_PREFIX = "/api/"
+# The API's error codes by status (citystat.api.v1.models.ErrorCode).
+ERROR_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    503: "unavailable",
+}
 
 
 def read_status(settings: Settings) -> dict[str, object] | None:
@@ -40,7 +48,9 @@ def read_status(settings: Settings) -> dict[str, object] | None:
 def render_error(request: Request, status: int, detail: str) -> Response:
     """An error as the API's error object under /api/, as a page elsewhere."""
     if request.url.path.startswith(API_PREFIX):
-        return JSONResponse({"error": {"status": status, "message": detail}}, status_code=status)
+        code = ERROR_CODES.get(status, "error")
+        body = {"error": {"status": status, "code": code, "message": detail}}
+        return JSONResponse(body, status_code=status, headers={"cache-control": "no-store"})
     lang = pick_lang(request)
     headings = {
         404: "Page not found",
