@@ -7,6 +7,7 @@ value: the same rows, in the same order, as the API's JSON pages.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Sequence
 
@@ -34,18 +35,21 @@ PARQUET_SCHEMA = pa.schema(
         ("engine", pa.string()),
         ("catalog_version", pa.string()),
         ("load_ids", pa.string()),
-        ("computed_at", pa.timestamp("us")),
+        ("computed_at", pa.timestamp("us", tz="UTC")),
     ]
 )
 assert tuple(PARQUET_SCHEMA.names) == VALUE_FIELDS
 
 
 def format_cell(value: object) -> str:
-    """CSV text of a cell: empty for a missing value, ISO 8601 for dates, repr-exact floats."""
+    """CSV text of a cell: empty for a missing value, ISO 8601 for dates, repr-exact floats.
+    A time without an offset is UTC (the only one among the values is ``computed_at``)."""
     if value is None:
         return ""
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC).isoformat()
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
     return str(value)

@@ -8,11 +8,30 @@ server's file paths). Links are absolute paths on the same server.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from citystat.catalog.model import Dimension, Grain
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+# Times the warehouse records in UTC (without an offset): given with theirs.
+UtcDateTime = Annotated[dt.datetime, AfterValidator(as_utc)]
+# Times recorded as local clock times with no offset (the city's, or the loading machine's).
+LocalDateTime = Annotated[
+    dt.datetime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$",
+            "description": "A local date and time, without an offset.",
+        }
+    ),
+]
 
 
 class Out(BaseModel):
@@ -90,7 +109,7 @@ class TargetOut(Out):
     value: float
     note: str | None
     origin: str
-    recorded_at: dt.datetime
+    recorded_at: UtcDateTime
 
 
 class VersionOut(Out):
@@ -99,7 +118,7 @@ class VersionOut(Out):
     effective_from: dt.date | None = Field(description="None: from the start of the series.")
     definition_hash: str
     origin: str
-    recorded_at: dt.datetime
+    recorded_at: UtcDateTime
     changed: list[str] = Field(description="Definition fields that differ from the previous version.")
 
 
@@ -216,7 +235,7 @@ class ValueOut(Out):
     engine: str
     catalog_version: str
     load_ids: str
-    computed_at: dt.datetime
+    computed_at: UtcDateTime
 
 
 class ValuesOut(Out):
@@ -536,7 +555,7 @@ class SourceOut(Out):
     detail: str | None
     loads: int
     last_load_id: int
-    last_loaded: dt.datetime
+    last_loaded: LocalDateTime
     rows_read: int
 
 
@@ -546,8 +565,8 @@ class LoadOut(Out):
     file: str
     detail: str | None
     format: str
-    started_at: dt.datetime
-    finished_at: dt.datetime
+    started_at: LocalDateTime
+    finished_at: LocalDateTime
     rows_read: int
     rows_loaded: int
     rows_updated: int
@@ -567,8 +586,8 @@ class AboutOut(Out):
     city: CityOut
     as_of: DataAsOfOut
     service_requests: int
-    first_created: dt.datetime | None
-    last_created: dt.datetime | None
+    first_created: LocalDateTime | None
+    last_created: LocalDateTime | None
     measures: int
     values: int
     boundary_layers: list[str]

@@ -25,6 +25,7 @@ from citystat.site.measure import read_measure_view
 from citystat.site.values import ValueSelection, find_values, page_value_rows
 
 router = APIRouter(route_class=CachedRoute)
+CURSOR_PATTERN = "^[A-Za-z0-9_-]+$"  # URL-safe base64 without padding (site.values.encode_cursor)
 
 GrainParam = Annotated[
     Grain | None, Query(description="Period grain; default: the measure's own (its cadence's).")
@@ -99,7 +100,10 @@ def list_values(
     filters: Filters,
     page: Annotated[int, Query(ge=1, description="Page number, from 1 (or use cursor).")] = 1,
     limit: Annotated[int, Query(ge=1, le=1000, description="Values per page.")] = 100,
-    cursor: Annotated[str | None, Query(description="Where to go on from: a 'next' link's cursor.")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(pattern=CURSOR_PATTERN, description="Where to go on from: a 'next' link's cursor."),
+    ] = None,
 ) -> m.ValuesOut:
     selection = filters.select(request, measure_id)
     found = page_value_rows(selection.rows, page=page, page_size=limit, cursor=cursor)
