@@ -47,4 +47,4 @@ bench: $(STAMP) ## Ingest and compute benchmarks on 1M synthetic rows (ratios to
 	$(BIN)/citystat bench compute --rows 1000000
 
 clean: ## Remove the venv, generated data and the warehouse
-	rm -rf $(VENV) data citystat.duckdb citystat.duckdb.wal .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data citystat.duckdb citystat.duckdb.wal citystat-store.db* .pytest_cache .mypy_cache .ruff_cache

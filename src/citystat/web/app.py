@@ -11,17 +11,21 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from citystat import __version__
+from citystat.api.open311 import router as open311_router
 from citystat.api.v1 import router as api_v1_router
 from citystat.errors import WarehouseError
 from citystat.i18n import translate
 from citystat.settings import Settings, get_settings
 from citystat.site import InvalidRequestError, NotFoundError, WarehouseReader
+from citystat.store import create_session_factory, open_store, upgrade_store
 from citystat.warehouse import connect, describe_warehouse
 from citystat.web.lang import pick_lang
+from citystat.web.limits import BodyLimit, RateLimiter
 from citystat.web.pages import router as pages_router
 from citystat.web.render import render_page
 
 STATIC = Path(__file__).parent / "static"
+UPLOAD_PREFIXES = ("/report/",)  # the request forms' photo step
 API_PREFIX = "/api/"
 # The API's error codes by status (citystat.api.v1.models.ErrorCode).
 ERROR_CODES = {
@@ -103,10 +107,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.reader = WarehouseReader(settings.warehouse)
+    store = open_store(settings.resolve_store_url())
+    upgrade_store(store)
+    app.state.store = store
+    app.state.store_sessions = create_session_factory(store)
     add_error_handlers(app)
     app.include_router(api_v1_router)
+    app.include_router(open311_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.ip_limiter = RateLimiter(settings.rate_limit_ip)
+    app.state.key_limiter = RateLimiter(settings.rate_limit_api_key)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_bytes,
+        upload_prefixes=UPLOAD_PREFIXES,
+    )
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> JSONResponse:
