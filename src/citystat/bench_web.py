@@ -300,19 +300,22 @@ def compare_to_static(steps: list[dict[str, Any]]) -> None:
         step["p50_ratio_to_static"] = step["p50_ms"] / static["p50_ms"] if static["p50_ms"] else None
 
 
-async def warm_up(port: int, targets: Sequence[Target], clients: int) -> dict[str, int]:
-    """Every URL once (builds the caches), then a concurrent burst per target; the first statuses."""
-    first: dict[str, int] = {}
+async def warm_up(port: int, targets: Sequence[Target], clients: int) -> dict[str, dict[str, Any]]:
+    """Every URL once (builds the caches), then a concurrent burst per target. Returns each
+    target's first answer: its status and how long it took (a cold cache: the site's builds)."""
+    first: dict[str, dict[str, Any]] = {}
     for target in targets:
         for path in target.paths:
-            first.setdefault(target.name, await fetch_once(port, path))
+            start = time.perf_counter()
+            status = await fetch_once(port, path)
+            first.setdefault(target.name, {"status": status, "ms": (time.perf_counter() - start) * 1000})
         await drive(port, target.paths, clients=clients, requests=clients)
     return first
 
 
 def run_targets(
     port: int, targets: Sequence[Target], *, clients: int, requests: int, stage: StageFn | None = None
-) -> tuple[dict[str, int], list[dict[str, Any]]]:
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     say = stage or (lambda _m: None)
     say(f"warming up: every URL once, then {clients} requests per target")
     first = asyncio.run(warm_up(port, targets, clients))
@@ -379,6 +382,6 @@ def bench_web(
         "cpus": os.cpu_count(),
         "load_before": load_before,
         "load_after": load_after,
-        "first_statuses": first,
+        "first_requests": first,
         "steps": steps,
     }

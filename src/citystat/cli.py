@@ -564,6 +564,10 @@ def bench_web_cmd(
         f" {report['load_after']:.1f} after",
         highlight=False,
     )
+    firsts = ", ".join(
+        f"{name} {f['status']} in {f['ms']:,.0f} ms" for name, f in report["first_requests"].items()
+    )
+    console.print(f"  first request of each target (cold caches): {firsts}", highlight=False)
     if out is not None:
         out.write_text(json.dumps(report, indent=2), encoding="utf-8")
 

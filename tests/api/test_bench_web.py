@@ -36,7 +36,8 @@ def test_bench_web_reports_every_target(demo_warehouse: Path, tmp_path: Path) ->
     assert steps["api values"]["path"].startswith("/api/v1/measures/city-requests/values?")
     # The measure page is another part of the site: whatever it answers is reported, not hidden.
     assert set(steps["measure page"]["statuses"]) <= {"200", "404"}
-    assert report["first_statuses"]["api values"] == 200
+    assert report["first_requests"]["api values"]["status"] == 200
+    assert all(first["ms"] > 0 for first in report["first_requests"].values())
     assert any(s.startswith("starting citystat serve") for s in stages)
 
 
