@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, cast
 
+import yaml
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.background import BackgroundTask
 
@@ -104,6 +107,21 @@ def check_rate(limiter: RateLimiter, key: str) -> None:
     if wait is not None:
         seconds = int(wait) + 1
         raise Open311Error(429, f"too many requests: try again in {seconds} seconds", retry_after=seconds)
+
+
+OPENAPI = Path(__file__).with_name("open311_openapi.yaml")
+
+
+@lru_cache(maxsize=1)
+def read_openapi() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+    return document
+
+
+@router.get("/openapi.json")
+def get_openapi() -> JSONResponse:
+    """This server's OpenAPI document (the JSON form of every endpoint)."""
+    return JSONResponse(read_openapi())
 
 
 @router.get("/discovery.{fmt}")

@@ -11,10 +11,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from citystat import __version__
+from citystat.api.open311 import guess_format
 from citystat.api.open311 import router as open311_router
 from citystat.api.v1 import router as api_v1_router
 from citystat.errors import WarehouseError
 from citystat.i18n import translate
+from citystat.open311.formats import respond_error
 from citystat.settings import Settings, get_settings
 from citystat.site import InvalidRequestError, NotFoundError, WarehouseReader
 from citystat.store import create_session_factory, open_store, upgrade_store
@@ -27,6 +29,7 @@ from citystat.web.render import render_page
 STATIC = Path(__file__).parent / "static"
 UPLOAD_PREFIXES = ("/report/",)  # the request forms' photo step
 API_PREFIX = "/api/"
+OPEN311_PREFIX = "/open311/"
 # The API's error codes by status (citystat.api.v1.models.ErrorCode).
 ERROR_CODES = {
     400: "bad_request",
@@ -51,6 +54,8 @@ def read_status(settings: Settings) -> dict[str, object] | None:
 
 def render_error(request: Request, status: int, detail: str) -> Response:
     """An error as the API's error object under /api/, as a page elsewhere."""
+    if request.url.path.startswith(OPEN311_PREFIX):
+        return respond_error(guess_format(request.url.path), status, detail)
     if request.url.path.startswith(API_PREFIX):
         code = ERROR_CODES.get(status, "error")
         body = {"error": {"status": status, "code": code, "message": detail}}
