@@ -144,3 +144,26 @@ def test_openapi_covers_the_api_only(demo_api: str) -> None:
     }
     # The pages' own routes are not in it.
     assert "/" not in paths and "/healthz" not in paths
+
+
+def test_no_warehouse_and_bugs_answer_the_error_object(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from citystat.settings import Settings
+    from citystat.web import create_app
+
+    app = create_app(Settings(warehouse=tmp_path / "nothing-yet.duckdb"))
+    with TestClient(app) as client:
+        missing = client.get(f"{PREFIX}/measures")
+    assert missing.status_code == 503
+    assert missing.json()["error"]["code"] == "unavailable" and missing.json()["error"]["status"] == 503
+
+    class BrokenReader:
+        def revision(self) -> None:
+            raise RuntimeError("a bug")
+
+    app.state.reader = BrokenReader()
+    with TestClient(app, raise_server_exceptions=False) as client:
+        broken = client.get(f"{PREFIX}/measures")
+    assert broken.status_code == 500
+    assert broken.json() == {"error": {"status": 500, "code": "error", "message": "internal server error"}}
