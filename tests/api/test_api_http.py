@@ -118,6 +118,8 @@ def test_openapi_covers_the_api_only(demo_api: str) -> None:
         "/api/v1/areas/{layer}",
         "/api/v1/areas/{layer}/{area_id}",
         "/api/v1/about",
+        "/api/v1/values.csv",
+        "/api/v1/values.parquet",
     } == set(paths)
     error_ref = {"$ref": "#/components/schemas/ErrorBody"}
     for path, operations in paths.items():

@@ -180,3 +180,33 @@ def test_value_errors(demo_api: str, url: str, status: int, words: str) -> None:
     assert error["code"] == {400: "bad_request", 404: "not_found"}[status]
     assert words in error["message"]
     assert "etag" not in response.headers
+
+
+def test_every_measure_downloads(demo_api: str, demo_warehouse: Path) -> None:
+    with httpx.Client(base_url=demo_api, timeout=120) as client:
+        monthly = client.get(f"{PREFIX}/values.csv", params={"grain": "month", "from": "2026-01-01"})
+        by_csa = client.get(f"{PREFIX}/values.parquet", params={"grain": "fiscal_year", "dimension": "csa"})
+        no_grain = client.get(f"{PREFIX}/values.csv")
+    expected = query(
+        demo_warehouse,
+        "SELECT measure_id, period_label, value FROM measure_values WHERE grain = 'month' AND dimension = ''"
+        " AND period_start >= DATE '2026-01-01' ORDER BY measure_id, period_start",
+    )
+    # Every measure, six months (a median with no closed request in a month has no row).
+    assert 41 * 5 < len(expected) <= 41 * 6 and len({m for m, _, _ in expected}) == 41
+    assert monthly.headers["content-disposition"] == 'attachment; filename="values-month.csv"'
+    rows = list(csv.DictReader(io.StringIO(monthly.text)))
+    assert tuple(monthly.text.splitlines()[0].split(",")) == VALUE_FIELDS
+    assert [
+        (r["measure_id"], r["period_label"], float(r["value"]) if r["value"] else None) for r in rows
+    ] == [(m, p, v) for m, p, v in expected]
+    table = pq.read_table(io.BytesIO(by_csa.content))
+    stored = query(
+        demo_warehouse,
+        "SELECT count(*), sum(value), count(DISTINCT measure_id) FROM measure_values"
+        " WHERE grain = 'fiscal_year' AND dimension = 'csa'",
+    )[0]
+    assert by_csa.headers["content-disposition"] == 'attachment; filename="values-fiscal_year-csa.parquet"'
+    assert table.num_rows == stored[0] and len(set(table.column("measure_id").to_pylist())) == stored[2]
+    assert sum(v for v in table.column("value").to_pylist() if v is not None) == pytest.approx(stored[1])
+    assert no_grain.status_code == 400 and no_grain.json()["error"]["code"] == "bad_request"

@@ -10,9 +10,10 @@ import io
 import pyarrow.parquet as pq
 import pytest
 
+from citystat.engine.query import query_values
 from citystat.site import InvalidRequestError, NotFoundError, WarehouseReader
 from citystat.site.catalog import filter_measures, get_catalog, search_measures
-from citystat.site.downloads import write_values_csv, write_values_parquet
+from citystat.site.downloads import read_values_table, write_values_csv, write_values_parquet
 from citystat.site.paging import page_items
 from citystat.site.values import VALUE_FIELDS, find_values, read_value_rows
 from tests.api.test_site_catalog import read_yaml_catalog
@@ -95,3 +96,15 @@ def test_files_hold_the_rows(demo_reader: WarehouseReader) -> None:
     assert table.column("computed_at").to_pylist() == [r.computed_at.replace(tzinfo=dt.UTC) for r in rows]
     empty = pq.read_table(io.BytesIO(write_values_parquet(())))
     assert empty.num_rows == 0 and empty.column_names == list(VALUE_FIELDS)
+
+
+def test_values_table_is_every_measure(demo_reader: WarehouseReader) -> None:
+    found = read_values_table(demo_reader, grain="fiscal_quarter", dimension="council_district")
+    with demo_reader.connect() as con:
+        expected = query_values(con, measure_id=None, grain="fiscal_quarter", dimension="council_district")
+    assert found.file_stem == "values-fiscal_quarter-council_district"
+    assert found.table.to_pylist() == [
+        {**r, "computed_at": r["computed_at"].replace(tzinfo=dt.UTC)} for r in expected
+    ]
+    with pytest.raises(InvalidRequestError):
+        read_values_table(demo_reader, grain="month", start=dt.date(2026, 2, 1), end=dt.date(2026, 1, 1))

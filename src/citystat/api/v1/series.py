@@ -17,6 +17,10 @@ from citystat.catalog.model import Dimension, Grain
 from citystat.site.downloads import (
     CSV_MEDIA_TYPE,
     PARQUET_MEDIA_TYPE,
+    ValueTable,
+    read_values_table,
+    write_table_csv,
+    write_table_parquet,
     write_values_csv,
     write_values_parquet,
 )
@@ -165,3 +169,62 @@ def show_equity(
 ) -> m.EquityOut:
     views = read_measure_equity(get_reader(request), measure_id, layer)
     return m.EquityOut(measure_id=measure_id, layers=[to_equity_layer(v) for v in views])
+
+
+@dataclass(frozen=True)
+class TableFilters:
+    """The filters of the whole-warehouse downloads."""
+
+    grain: Grain
+    dimension: Dimension | None
+    start: dt.date | None
+    end: dt.date | None
+
+    def read(self, request: Request) -> ValueTable:
+        return read_values_table(
+            get_reader(request),
+            grain=self.grain,
+            dimension=self.dimension or "",
+            start=self.start,
+            end=self.end,
+        )
+
+
+def read_table_filters(
+    grain: Annotated[Grain, Query(description="Period grain (required: every measure at once is large).")],
+    dimension: Annotated[
+        Dimension | None, Query(description="A breakdown (an area layer ...); omitted: citywide values.")
+    ] = None,
+    start: Annotated[
+        dt.date | None, Query(alias="from", description="Periods starting on or after this day.")
+    ] = None,
+    end: Annotated[
+        dt.date | None, Query(alias="to", description="Periods starting on or before this day.")
+    ] = None,
+) -> TableFilters:
+    return TableFilters(grain, dimension, start, end)
+
+
+AllFilters = Annotated[TableFilters, Depends(read_table_filters)]
+
+
+@router.get(
+    "/values.csv",
+    summary="Every measure's values at one grain as CSV",
+    response_class=Response,
+    responses=describe_file(CSV_MEDIA_TYPE, "Every matching value, one per line, with a header line."),
+)
+def download_all_csv(request: Request, filters: AllFilters) -> Response:
+    found = filters.read(request)
+    return download(write_table_csv(found.table), CSV_MEDIA_TYPE, f"{found.file_stem}.csv")
+
+
+@router.get(
+    "/values.parquet",
+    summary="Every measure's values at one grain as Parquet",
+    response_class=Response,
+    responses=describe_file(PARQUET_MEDIA_TYPE, "Every matching value, as a Parquet file."),
+)
+def download_all_parquet(request: Request, filters: AllFilters) -> Response:
+    found = filters.read(request)
+    return download(write_table_parquet(found.table), PARQUET_MEDIA_TYPE, f"{found.file_stem}.parquet")
