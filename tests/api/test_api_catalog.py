@@ -12,6 +12,7 @@ import pytest
 
 from citystat.analysis.xmr import RULE_TITLES
 from citystat.site import WarehouseReader
+from citystat.site.catalog import CADENCE_GRAINS
 from citystat.site.equity import read_measure_equity
 from citystat.site.home import get_score
 from tests.api.test_api_values import query, walk_pages
@@ -203,5 +204,11 @@ def test_real_plan_measure(real_api: str) -> None:
     assert q1["grade"] == "C" and any("above 1" in r for r in q1["quality_reasons"])
     values = get(real_api, "/measures/plan-529/values", grain="fiscal_quarter")
     assert {i["period_label"]: i["value"] for i in values["items"]} == read_actuals("529")
+    # A plan measure with no values stored yet: its definition, and no values (not an error).
+    empty = get(real_api, "/measures/plan-606")
+    assert empty["grains"] == [] and empty["default_grain"] is None
+    none = get(real_api, "/measures/plan-606/values")
+    assert (none["total"], none["items"], none["next"]) == (0, [], None)
+    assert none["grain"] == CADENCE_GRAINS[empty["cadence"]]
     about = get(real_api, "/about")
     assert about["city"]["synthetic"] is False and about["service_requests"] > 0

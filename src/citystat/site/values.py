@@ -21,7 +21,7 @@ from typing import Any
 from citystat.catalog.model import Grain
 from citystat.engine.periods import as_date
 from citystat.engine.query import VALUE_COLUMNS, query_series
-from citystat.site.catalog import get_catalog
+from citystat.site.catalog import CADENCE_GRAINS, get_catalog
 from citystat.site.errors import InvalidRequestError
 from citystat.site.reader import WarehouseReader
 
@@ -182,14 +182,12 @@ def find_values(
     end: dt.date | None = None,
 ) -> ValueSelection:
     """One series' stored values filtered: ``grain`` defaults to the measure's default grain (see
-    :mod:`citystat.site.catalog`); ``dimension`` '' is the citywide series; ``period`` is a period
-    label (``2026-06``, ``FY2026 Q1``); ``start``/``end`` bound the period start, inclusive.
-    Raises NotFoundError for an unknown measure and InvalidRequestError for a measure with no
-    values at all (and no grain asked for), or a range that ends before it starts."""
+    :mod:`citystat.site.catalog`; its cadence's when nothing is stored yet: no rows);
+    ``dimension`` '' is the citywide series; ``period`` is a period label (``2026-06``,
+    ``FY2026 Q1``); ``start``/``end`` bound the period start, inclusive. Raises NotFoundError for
+    an unknown measure and InvalidRequestError for a range that ends before it starts."""
     info = get_catalog(reader).find_measure(measure_id)
-    chosen = grain or info.default_grain
-    if chosen is None:
-        raise InvalidRequestError(f"measure {measure_id!r} has no stored values yet: name a grain")
+    chosen = grain or info.default_grain or CADENCE_GRAINS[info.measure.cadence]
     if dimension_value is not None and not dimension:
         raise InvalidRequestError("dimension_value needs a dimension (e.g. dimension=neighborhood)")
     rows = select_value_rows(
