@@ -144,6 +144,8 @@ def test_openapi_covers_the_api_only(demo_api: str) -> None:
         "limit",
         "cursor",
     }
+    ids = [op["operationId"] for operations in paths.values() for op in operations.values()]
+    assert len(set(ids)) == len(ids) == 17 and "list_values" in ids and "download_all_parquet" in ids
     # The pages' own routes are not in it.
     assert "/" not in paths and "/healthz" not in paths
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.routing import APIRoute
 
 from citystat.api.v1 import catalog, places, series
 from citystat.api.v1.caching import CachedRoute
@@ -23,7 +24,19 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorBody, "description": "No warehouse yet, or it cannot be read now."},
 }
 
-router = APIRouter(prefix="/api/v1", tags=["api v1"], responses=ERROR_RESPONSES, route_class=CachedRoute)
+
+def name_operation(route: APIRoute) -> str:
+    """OpenAPI operation ids are the routes' names: list_measures, show_analysis ..."""
+    return route.name
+
+
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["api v1"],
+    responses=ERROR_RESPONSES,
+    route_class=CachedRoute,
+    generate_unique_id_function=name_operation,
+)
 router.include_router(catalog.router)
 router.include_router(series.router)
 router.include_router(places.router)

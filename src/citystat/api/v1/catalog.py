@@ -53,7 +53,7 @@ def show_index(request: Request) -> m.IndexOut:
     )
 
 
-@router.get("/agencies", summary="Agencies")
+@router.get("/agencies", summary="Agencies", name="list_agencies")
 def list_agencies_view(request: Request) -> m.AgenciesOut:
     agencies = list_agencies(get_reader(request))
     return m.AgenciesOut.model_validate({"total": len(agencies), "items": agencies}, from_attributes=True)
@@ -73,7 +73,7 @@ def show_agency(request: Request, agency_id: str) -> m.AgencyDetailOut:
     )
 
 
-@router.get("/measures", summary="Measures, filtered and paged")
+@router.get("/measures", summary="Measures, filtered and paged", name="list_measures")
 def list_measures_view(
     request: Request,
     agency: Annotated[str | None, Query(description="An agency id (see /agencies).")] = None,

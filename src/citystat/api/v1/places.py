@@ -14,13 +14,13 @@ from citystat.site.areas import list_areas, list_layers, read_area_view
 router = APIRouter(route_class=CachedRoute)
 
 
-@router.get("/areas", summary="Area layers whose boundaries are loaded")
+@router.get("/areas", summary="Area layers whose boundaries are loaded", name="list_layers")
 def list_layers_view(request: Request) -> m.LayersOut:
     items = [with_href(layer, link_area(layer.layer)) for layer in list_layers(get_reader(request))]
     return m.LayersOut.model_validate({"items": items}, from_attributes=True)
 
 
-@router.get("/areas/{layer}", summary="The areas of one layer")
+@router.get("/areas/{layer}", summary="The areas of one layer", name="list_areas")
 def list_areas_view(request: Request, layer: str) -> m.AreasOut:
     areas = list_areas(get_reader(request), layer)
     items = [with_href(a, link_area(layer, a.area_id)) for a in areas]
