@@ -142,6 +142,9 @@ def test_equity_by_area(demo_api: str, demo_reader: WarehouseReader, demo_wareho
     assert [v["layer"] for v in every["layers"]] == ["neighborhood", "csa", "council_district"]
     wrong = httpx.get(f"{demo_api}{PREFIX}/measures/city-requests/equity", params={"layer": "tract"})
     assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "bad_request"
+    assert "area layers: neighborhood, csa, council_district" in wrong.json()["error"]["message"]
+    moon = httpx.get(f"{demo_api}{PREFIX}/measures/city-requests/equity", params={"layer": "moon"})
+    assert moon.status_code == 400 and "layer" in moon.json()["error"]["message"]
 
 
 def test_score_is_the_site_score(demo_api: str, demo_reader: WarehouseReader) -> None:

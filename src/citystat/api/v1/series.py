@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from citystat.analysis.equity import AREA_LAYERS
 from citystat.api.v1 import models as m
 from citystat.api.v1.caching import CachedRoute
 from citystat.api.v1.catalog import get_reader, link_next
@@ -29,6 +30,7 @@ from citystat.site.measure import read_measure_view
 from citystat.site.values import ValueSelection, find_values, page_value_rows
 
 router = APIRouter(route_class=CachedRoute)
+AreaLayer = Literal["neighborhood", "csa", "council_district", "police_district", "tract"]  # AREA_LAYERS
 CURSOR_PATTERN = "^[A-Za-z0-9_-]+$"  # URL-safe base64 without padding (site.values.encode_cursor)
 
 GrainParam = Annotated[
@@ -165,7 +167,9 @@ def show_analysis(request: Request, measure_id: str, grain: GrainParam = None) -
 def show_equity(
     request: Request,
     measure_id: str,
-    layer: Annotated[str | None, Query(description="One area layer; omitted: every layer stored.")] = None,
+    layer: Annotated[
+        AreaLayer | None, Query(description="One area layer; omitted: every layer stored.")
+    ] = None,
 ) -> m.EquityOut:
     views = read_measure_equity(get_reader(request), measure_id, layer)
     return m.EquityOut(measure_id=measure_id, layers=[to_equity_layer(v) for v in views])
@@ -228,3 +232,6 @@ def download_all_csv(request: Request, filters: AllFilters) -> Response:
 def download_all_parquet(request: Request, filters: AllFilters) -> Response:
     found = filters.read(request)
     return download(write_table_parquet(found.table), PARQUET_MEDIA_TYPE, f"{found.file_stem}.parquet")
+
+
+assert get_args(AreaLayer) == AREA_LAYERS
