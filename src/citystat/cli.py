@@ -456,6 +456,8 @@ def sync_cmd() -> None:
 def serve_cmd(
     host: Annotated[str | None, typer.Option(help="Bind address (CITYSTAT_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (CITYSTAT_PORT).")] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn's log level: debug, info, warning ...")] = "info",
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
 ) -> None:
     """Run the web server."""
     import uvicorn
@@ -464,7 +466,11 @@ def serve_cmd(
 
     settings = State.settings
     uvicorn.run(
-        create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info"
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=log_level,
+        access_log=access_log,
     )
 
 
@@ -529,6 +535,66 @@ def bench_compute_cmd(
     console.print(table)
     for goal, met in report.get("goals", {}).items():
         console.print(f"  {'[green]met[/]' if met else '[yellow]not met[/]'}: {goal}", highlight=False)
+    if out is not None:
+        out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+@bench_app.command("web")
+def bench_web_cmd(
+    rows: Annotated[int, typer.Option(help="Synthetic requests in the benchmark city.")] = 1_000_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    clients: Annotated[int, typer.Option(help="Concurrent clients (one keep-alive connection each).")] = 50,
+    requests: Annotated[int, typer.Option(help="Timed requests per target.")] = 2000,
+    reuse: Annotated[
+        bool, typer.Option(help="Serve the city an earlier run built for these --rows/--seed, if any.")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="Also write the report as JSON here.")] = None,
+) -> None:
+    """Latency and throughput of `citystat serve` (a real process) for the home page, a measure
+    page and an API values call, against a static file the same server serves (the baseline).
+
+    The city is built under the data folder (bench/); --reuse keeps an earlier one."""
+    from citystat.bench_web import bench_web
+
+    with reported_errors(), staged_progress_bar("web benchmark") as (progress, stage):
+        report = bench_web(
+            State.settings.data_dir / "bench",
+            rows=rows,
+            seed=seed,
+            clients=clients,
+            requests=requests,
+            reuse=reuse,
+            progress=progress,
+            stage=stage,
+        )
+    table = Table(
+        title=f"web benchmark: {report['service_requests']:,} requests in the city, {clients} clients,"
+        f" {requests:,} requests per target ({report['cpus']} CPUs)"
+    )
+    for column in ("target", "path", "req/s", "p50 ms", "p95 ms", "statuses", "errors", "ratio to static"):
+        table.add_column(column, justify="left" if column in ("target", "path", "statuses") else "right")
+    for step in report["steps"]:
+        ratio = step["ratio_to_static"]
+        table.add_row(
+            step["name"],
+            step["path"],
+            f"{step['requests_per_second']:,.0f}",
+            f"{step['p50_ms']:.1f}",
+            f"{step['p95_ms']:.1f}",
+            " ".join(f"{code}×{n}" for code, n in step["statuses"].items()),
+            f"{step['errors']:,}",
+            "-" if ratio is None else f"{ratio:.2f}",
+        )
+    console.print(table)
+    console.print(
+        f"  server: {report['server']}; load average {report['load_before']:.1f} before,"
+        f" {report['load_after']:.1f} after",
+        highlight=False,
+    )
+    firsts = ", ".join(
+        f"{name} {f['status']} in {f['ms']:,.0f} ms" for name, f in report["first_requests"].items()
+    )
+    console.print(f"  first request of each target (cold caches): {firsts}", highlight=False)
     if out is not None:
         out.write_text(json.dumps(report, indent=2), encoding="utf-8")
 
