@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from citystat.web.pages import about, agencies, home, measure_list, report
+from citystat.web.pages import about, agencies, home, measure_list, report, staff
 
 router = APIRouter(include_in_schema=False)
 router.include_router(home.router)
@@ -13,3 +13,4 @@ router.include_router(agencies.router)
 router.include_router(measure_list.router)
 router.include_router(about.router)
 router.include_router(report.router)
+router.include_router(staff.router)
