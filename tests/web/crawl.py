@@ -7,7 +7,8 @@ The language switch's ``?lang=`` links are not followed (a page's language comes
 ``Accept-Language`` the crawl sends, so that a crawl stays in one language and sets no cookie).
 ``per_family`` caps how many pages of one family (the address's path with its last segment
 replaced by ``*`` when there are two or more segments: ``/measures/*``, ``/areas/csa/*``) are
-fetched, so a crawl of 742 real measures can check a sample of them.
+fetched, so a crawl of 742 real measures can check a sample of them; ``variants`` caps how many
+addresses with a query string (``?grain=week&layer=csa``, ``?page=2``) are followed per path.
 
 :func:`check_page` lists what breaks the page rules; :class:`PageTree` is a strict-enough HTML
 parse with Python's ``html.parser`` (html5lib is not installed): every element must be closed
@@ -170,10 +171,18 @@ def list_links(tree: PageTree, page_url: str, base: str) -> tuple[list[str], lis
     return internal, external
 
 
-def crawl_site(base: str, *, lang: str = "en", per_family: int | None = None, start: str = "/") -> Crawl:
+def crawl_site(
+    base: str,
+    *,
+    lang: str = "en",
+    per_family: int | None = None,
+    variants: int | None = None,
+    start: str = "/",
+) -> Crawl:
     pages: dict[str, Page] = {}
     checked: dict[str, int] = {}
     counts: dict[str, int] = {}
+    variant_counts: dict[str, int] = {}
     skipped: dict[str, int] = {}
     queue: deque[str] = deque([start])
     seen = {start}
@@ -195,6 +204,12 @@ def crawl_site(base: str, *, lang: str = "en", per_family: int | None = None, st
                     continue
                 seen.add(target)
                 family = name_family(target)
+                if "?" in target and variants is not None:
+                    bare = target.split("?", 1)[0]
+                    if variant_counts.get(bare, 0) >= variants:
+                        skipped[f"{bare}?…"] = skipped.get(f"{bare}?…", 0) + 1
+                        continue
+                    variant_counts[bare] = variant_counts.get(bare, 0) + 1
                 if not target.startswith(NOT_FOLLOWED) and per_family is not None:
                     if counts.get(family, 0) >= per_family:
                         skipped[family] = skipped.get(family, 0) + 1
@@ -209,18 +224,25 @@ def squash(text: str) -> str:
 
 
 def check_charts(tree: PageTree) -> list[str]:
-    """Every ``svg.cs-chart`` sits in a figure (or section) that has a table after the chart."""
+    """Every ``svg.cs-chart`` is followed by a table in its figure or, failing that, in the section
+    around it (a long table may sit in a ``<details>`` after the figure)."""
     problems = []
     for svg in (n for n in tree.find_all("svg") if "cs-chart" in n.classes):
-        holder = svg.parent
-        while holder is not None and holder.tag not in ("figure", "section"):
+        holder, found, boxed = svg.parent, False, False
+        while holder is not None and not found:
+            if holder.tag in ("figure", "section"):
+                boxed = True
+                order = holder.walk()
+                found = any(n.tag == "table" for n in order[order.index(svg) + 1 :])
+                if holder.tag == "section":
+                    break
             holder = holder.parent
-        if holder is None:
+        if not boxed:
             problems.append("a chart outside any figure or section")
-            continue
-        order = holder.walk()
-        if not any(n.tag == "table" for n in order[order.index(svg) + 1 :]):
-            problems.append(f"chart {svg.attrs.get('id', '?')} has no table after it in its {holder.tag}")
+        elif not found:
+            problems.append(
+                f"chart {svg.attrs.get('id', '?')} has no table after it in its figure or section"
+            )
     return problems
 
 
