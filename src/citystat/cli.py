@@ -386,6 +386,33 @@ def store_add_api_key_cmd(
     console.print(key)
 
 
+@store_app.command("add-staff")
+def store_add_staff_cmd(
+    email: Annotated[str, typer.Argument(help="The staff member's e-mail (their sign-in name).")],
+    name: Annotated[str, typer.Option(help="Their name, as shown to other staff.")],
+    role: Annotated[
+        str, typer.Option(help="admin (every request) or agency (their agency's requests).")
+    ] = "agency",
+    agency: Annotated[
+        str | None, typer.Option(help="For role agency: the agency whose requests they work on.")
+    ] = None,
+    password_env: Annotated[
+        str, typer.Option(help="Environment variable holding the password (never typed on the command line).")
+    ] = "CITYSTAT_NEW_STAFF_PASSWORD",
+) -> None:
+    """Create a staff account; the password is read from an environment variable and kept only hashed."""
+    import os
+
+    from citystat.staff.accounts import create_staff
+
+    password = os.environ.get(password_env, "")
+    with reported_errors(), open_store_sessions().begin() as session:
+        user = create_staff(
+            session, email=email, name=name, password=password, role=role, agency=agency, actor="cli"
+        )
+        console.print(f"staff account {user.email} ({user.role}{', ' + agency if agency else ''}) created")
+
+
 @app.command("export-requests")
 def export_requests_cmd(
     output: Annotated[Path, typer.Argument(help="File to write (a GeoReport v2 requests.json).")],

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from citystat.web.pages import home, report
+from citystat.web.pages import home, report, staff
 
 router = APIRouter(include_in_schema=False)
 router.include_router(home.router)
 router.include_router(report.router)
+router.include_router(staff.router)
