@@ -135,13 +135,23 @@ def serve_command(port: int) -> list[str]:
     ]
 
 
-def start_server(warehouse: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """``citystat serve`` over ``warehouse`` (this very citystat: its folder leads PYTHONPATH)."""
+def start_server(
+    warehouse: Path,
+    port: int,
+    log: Path,
+    *,
+    command: Sequence[str] | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """``citystat serve`` (or ``command``) over ``warehouse``, this very citystat leading PYTHONPATH."""
     source = str(Path(citystat.__file__).resolve().parent.parent)
     path = os.pathsep.join(p for p in (source, os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, "CITYSTAT_WAREHOUSE": str(warehouse), "PYTHONPATH": path, "NO_COLOR": "1"}
+    env.update(extra_env or {})
     with log.open("wb") as handle:
-        return subprocess.Popen(serve_command(port), env=env, stdout=handle, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            list(command or serve_command(port)), env=env, stdout=handle, stderr=subprocess.STDOUT
+        )
 
 
 def wait_until_listening(server: subprocess.Popen[bytes], port: int, log: Path) -> None:

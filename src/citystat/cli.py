@@ -539,6 +539,48 @@ def bench_compute_cmd(
         out.write_text(json.dumps(report, indent=2), encoding="utf-8")
 
 
+@bench_app.command("open311")
+def bench_open311_cmd(
+    rows: Annotated[
+        int, typer.Option(help="Synthetic requests in the city served (its service list).")
+    ] = 20_000,
+    clients: Annotated[int, typer.Option(help="Concurrent clients (one keep-alive connection each).")] = 20,
+    requests: Annotated[int, typer.Option(help="Timed requests per operation.")] = 1000,
+    out: Annotated[Path | None, typer.Option(help="Also write the report as JSON here.")] = None,
+) -> None:
+    """POST and GET throughput and p95 latency of the Open311 server on the SQLite store, next to a
+    bare FastAPI endpoint doing one insert (the baseline), measured in the same run."""
+    from citystat.bench_open311 import bench_open311
+
+    with reported_errors(), staged_progress_bar("Open311 benchmark") as (progress, stage):
+        report = bench_open311(
+            State.settings.data_dir / "bench",
+            rows=rows,
+            clients=clients,
+            requests=requests,
+            progress=progress,
+            stage=stage,
+        )
+    title = f"Open311 benchmark: {clients} clients, {requests:,} requests per operation"
+    table = Table(title=f"{title} ({report['cpus']} CPUs)")
+    for column in ("operation", "req/s", "p50 ms", "p95 ms", "statuses", "errors", "cost vs baseline"):
+        table.add_column(column, justify="left" if column in ("operation", "statuses") else "right")
+    for step in report["steps"]:
+        ratio = step["ratio_to_baseline"]
+        table.add_row(
+            step["name"],
+            f"{step['requests_per_second']:,.0f}",
+            f"{step['p50_ms']:.1f}",
+            f"{step['p95_ms']:.1f}",
+            ", ".join(f"{k}: {v}" for k, v in step["statuses"].items()),
+            str(step["errors"]),
+            "–" if ratio is None else f"{ratio:.2f}×",
+        )
+    console.print(table)
+    if out is not None:
+        out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
 @bench_app.command("web")
 def bench_web_cmd(
     rows: Annotated[int, typer.Option(help="Synthetic requests in the benchmark city.")] = 1_000_000,

@@ -43,6 +43,15 @@ class Service:
     keywords: tuple[str, ...]
     attributes: tuple[AttributeSpec, ...]
     type: str = "realtime"  # Open311: realtime | batch (queued, answered with a token) | blackbox
+    name_es: str | None = None
+    description_es: str | None = None
+
+    def title(self, lang: Lang) -> str:
+        """The name residents read, in their language when the catalogue has it."""
+        return (self.name_es if lang == "es" else None) or self.name
+
+    def summary(self, lang: Lang) -> str:
+        return (self.description_es if lang == "es" else None) or self.description
 
     @property
     def metadata(self) -> bool:
@@ -119,6 +128,8 @@ def build_services(types: Iterable[ServiceType], catalogue: ServiceCatalogue) ->
                 keywords=tuple(spec.keywords) if spec else (),
                 attributes=tuple(sorted(spec.attributes, key=lambda a: a.order)) if spec else (),
                 type=spec.type if spec else "realtime",
+                name_es=spec.name_es if spec else None,
+                description_es=spec.description_es if spec else None,
             )
         )
     return tuple(sorted(services, key=lambda s: (s.group["en"], s.name.lower(), s.code)))
