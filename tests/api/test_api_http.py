@@ -95,6 +95,8 @@ def test_error_objects(demo_api: str, method: str, path: str, status: int, code:
     assert set(body) == {"error"} and set(body["error"]) == {"status", "code", "message"}
     assert (body["error"]["status"], body["error"]["code"]) == (status, code)
     assert body["error"]["message"]
+    if status == 405:
+        assert response.headers["allow"] == "GET"
 
 
 def test_openapi_covers_the_api_only(demo_api: str) -> None:
