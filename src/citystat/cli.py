@@ -194,6 +194,20 @@ def ingest_requests_cmd(
                 print_result(result)
 
 
+@ingest_app.command("service-types")
+def ingest_service_types_cmd(
+    file: Annotated[
+        Path, typer.Argument(help="CSV with one column of service types (request_type, SRType...).")
+    ],
+    force: Annotated[bool, typer.Option(help="Reload even if the list is this file already.")] = False,
+) -> None:
+    """Load (replace) the city's published list of service types; the front door offers them all."""
+    from citystat.ingest.service_types import ingest_service_types
+
+    with reported_errors(), open_city() as (con, _profile):
+        print_result(ingest_service_types(con, file, force=force))
+
+
 @ingest_app.command("boundaries")
 def ingest_boundaries_cmd(
     file: Annotated[Path, typer.Argument(help="GeoJSON FeatureCollection in longitude/latitude.")],

@@ -79,6 +79,7 @@ class GroupSpec(BaseModel):
     prefix: str
     en: str
     es: str
+    agency: str | None = None  # who handles the group's types when no request says
 
 
 class ServiceCatalogue(BaseModel):
