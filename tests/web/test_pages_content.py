@@ -117,6 +117,7 @@ def test_agency_page_lists_its_measures_with_their_status(
         assert row[1] == (card.latest_label or "–")
         assert row[4] == STATUS_WORDS[card.status]
         assert row[6] == (card.grade or "–")
+        assert row[5] == ("◆ Yes" if card.signal else "No")
     pothole = next(r for r in rows if r[0] == "Potholes repaired within 48 hours")
     assert (
         pothole[2] == "26.1%" and pothole[3] == "80%" and pothole[4] == "Missed target"
