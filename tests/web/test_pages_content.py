@@ -200,3 +200,18 @@ def test_error_pages(demo_api: str, path: str, status: int, heading: str) -> Non
     assert [h.text() for h in tree.find_all("h1")] == [heading]
     spanish = fetch(demo_api, path, lang="es", status=status)
     assert [h.text() for h in spanish.find_all("h1")] == ["Página no encontrada"]
+
+
+def test_the_measure_list_pages(real_api: str) -> None:
+    first = fetch(real_api, "/measures")
+    assert len(read_table(first, "Measures by agency")) == 100
+    pager = next(n for n in first.root.walk() if "cs-pager" in n.classes)
+    links = [a.attrs["href"] for a in pager.walk() if a.tag == "a"]
+    assert links == [f"/measures?page={n}" for n in range(2, 9)] + ["/measures?page=2"]  # 2..8, then Next
+    last = fetch(real_api, "/measures?page=8")
+    assert len(read_table(last, "Measures by agency")) == 42
+    assert "Rows 701 to 742 of 742" in last.root.text()
+    fetch(real_api, "/measures?page=9", status=404)
+    fetch(real_api, "/measures?page=many", status=400)
+    transport = fetch(real_api, "/measures?agency=transportation")
+    assert not [n for n in transport.root.walk() if "cs-pager" in n.classes]  # 64 rows: one page
