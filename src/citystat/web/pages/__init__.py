@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from citystat.web.pages import home
+from citystat.web.pages import areas, home, measure
 
 router = APIRouter(include_in_schema=False)
 router.include_router(home.router)
+router.include_router(measure.router)
+router.include_router(areas.router)
