@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from citystat.catalog.model import GRAINS
 from citystat.charts import (
     SIGNAL_NAMES,
     AreaShape,
@@ -121,7 +122,6 @@ class MeasurePage:
     grain_name: str
     grain_links: tuple[Link, ...]
     headline: Headline | None
-    change: str  # the chart's summary: what happened in the latest period
     facts: tuple[Fact, ...]
     chart: RenderedChart
     table: Table
@@ -310,16 +310,20 @@ def tabulate_targets(info: MeasureInfo, lang: Lang) -> Table | None:
     if not info.targets:
         return None
     digits = choose_digits(info.unit, [t.value for t in info.targets], detailed=True)
+    notes = any(t.note for t in info.targets)
     rows = tuple(
         (
             Cell(f"FY{t.fiscal_year}"),
             Cell(format_figure(lang, t.value, info.unit, digits)),
-            Cell(t.note or "", lang=mark_source(lang)),
+            *([Cell(t.note or "", lang=mark_source(lang))] if notes else []),
         )
         for t in info.targets
     )
-    columns = (translate(lang, "Fiscal year"), translate(lang, "Target"), translate(lang, "Note"))
-    return Table(translate(lang, "Targets by fiscal year"), columns, rows, (False, True, False))
+    columns = (translate(lang, "Fiscal year"), translate(lang, "Target"))
+    if notes:
+        columns += (translate(lang, "Note"),)
+    numeric = (False, True, False)[: len(columns)]
+    return Table(translate(lang, "Targets by fiscal year"), columns, rows, numeric)
 
 
 def tabulate_versions(info: MeasureInfo, lang: Lang) -> Table:
@@ -512,11 +516,10 @@ def build_measure_page(
         grain_name=name_grain(lang, view.grain),
         grain_links=tuple(
             Link(name_grain(lang, g.grain), f"/measures/{info.id}?grain={g.grain}", g.grain == view.grain)
-            for g in info.grains
+            for g in sorted(info.grains, key=lambda g: GRAINS.index(g.grain))
             if g.periods
         ),
         headline=describe_headline(view, lang),
-        change=chart.summary,
         facts=list_facts(info, lang),
         chart=chart,
         table=tabulate_points(view, lang),
