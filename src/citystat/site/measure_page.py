@@ -319,7 +319,7 @@ def tabulate_targets(info: MeasureInfo, lang: Lang) -> Table | None:
         )
         for t in info.targets
     )
-    columns = (translate(lang, "Fiscal year"), translate(lang, "Target"))
+    columns: tuple[str, ...] = (translate(lang, "Fiscal year"), translate(lang, "Target"))
     if notes:
         columns += (translate(lang, "Note"),)
     numeric = (False, True, False)[: len(columns)]
