@@ -33,14 +33,16 @@ LAYER_NAMES = {
     "tract": ("Census tract", "Census tracts"),
 }
 # Target status (after the quality label) -> (words, cs-tag modifier).
-STATUS_WORDS = {
-    "met": ("Target met", "met"),
+STATUS_WORDS = {  # the same words as the other pages (citystat.web.words)
+    "met": ("Met target", "met"),
+    "on target": ("On target", "met"),
     "near": ("Near target", "near"),
-    "missed": ("Target missed", "missed"),
+    "missed": ("Missed target", "missed"),
+    "off target": ("Off target", "missed"),
     "data issue": ("Data issue", "issue"),
     "no target": ("No target", "none"),
-    "not enough data": ("Not enough data to judge", "none"),
-    "not judged": ("Not judged against a target", "none"),
+    "not enough data": ("Not enough data", "none"),
+    "not judged": ("Not judged", "none"),
 }
 GRADE_WORDS = {
     "A": "Grade A: every check passes",
