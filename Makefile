@@ -50,4 +50,4 @@ screenshots: $(STAMP) ## PNGs of the home and a measure page at 1280 and 375 px 
 	$(BIN)/citystat screenshots --out screenshots
 
 clean: ## Remove the venv, generated data and the warehouse
-	rm -rf $(VENV) data citystat.duckdb citystat.duckdb.wal .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data citystat.duckdb citystat.duckdb.wal citystat-store.db* .pytest_cache .mypy_cache .ruff_cache

@@ -22,6 +22,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from citystat.catalog.load import Catalog, builtin_catalog_dir, load_catalog
 from citystat.catalog.model import GRAINS, Grain
@@ -47,6 +48,10 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(bench_app, name="bench")
 app.add_typer(report_app, name="report")
+store_app = typer.Typer(
+    help="The transactional store: resident requests, staff, API keys.", no_args_is_help=True
+)
+app.add_typer(store_app, name="store")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -345,6 +350,79 @@ def demo_cmd(
             highlight=False,
         )
     console.print(f"[green]synthetic demo city ready[/] in {build.warehouse}", highlight=False)
+
+
+def open_store_sessions() -> sessionmaker[Session]:
+    from citystat.store import create_session_factory, open_store, upgrade_store
+
+    engine = open_store(State.settings.resolve_store_url())
+    upgrade_store(engine)
+    return create_session_factory(engine)
+
+
+@store_app.command("upgrade")
+def store_upgrade_cmd() -> None:
+    """Create the store or bring its tables up to date (the server does this on start too)."""
+    from citystat.store import open_store, read_store_revision, upgrade_store
+
+    with reported_errors():
+        engine = open_store(State.settings.resolve_store_url())
+        upgrade_store(engine)
+        console.print(f"store at revision {read_store_revision(engine)}: {engine.url.render_as_string()}")
+
+
+@store_app.command("add-api-key")
+def store_add_api_key_cmd(
+    label: Annotated[str, typer.Argument(help="Who the key is for, e.g. 'SeeClickFix app'.")],
+    channel: Annotated[
+        str, typer.Option(help="Channel its requests are recorded as: api | web | phone | staff.")
+    ] = "api",
+) -> None:
+    """Issue an Open311 api_key; it is printed once and only its hash is kept."""
+    from citystat.open311.keys import issue_api_key
+
+    with reported_errors(), open_store_sessions().begin() as session:
+        key = issue_api_key(session, label, channel=channel, actor="cli")
+    console.print(key)
+
+
+@app.command("export-requests")
+def export_requests_cmd(
+    output: Annotated[Path, typer.Argument(help="File to write (a GeoReport v2 requests.json).")],
+) -> None:
+    """Write the warehouse's requests as Open311 GeoReport v2 JSON (no personal data is stored)."""
+    from citystat.open311.export import read_open311_requests
+
+    with reported_errors(), open_city(read_only=True) as (con, _profile):
+        records = read_open311_requests(con)
+    output.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    console.print(f"{len(records):,} requests written to {output}")
+
+
+@app.command("sync")
+def sync_cmd() -> None:
+    """Copy requests made through the front door (store) into the warehouse, incrementally."""
+    from citystat.ingest.store_sync import sync_store
+
+    with reported_errors(), open_city() as (con, profile):
+        sessions = open_store_sessions()
+        total = 0
+        while True:
+            with progress_bar("syncing the store") as progress:
+                result = sync_store(
+                    con,
+                    sessions,
+                    profile,
+                    State.settings.data_dir / "sync",
+                    spatial=State.settings.spatial,
+                    progress=progress,
+                )
+            total += result.requests
+            if result.load is not None:
+                print_result(result.load)
+            if result.requests == 0:
+                break
+        console.print(f"{total:,} requests synced from the store")
 
 
 @app.command("serve")

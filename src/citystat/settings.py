@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         Path("./data"), description="Folder for generated files (synthetic demo city, benchmark inputs)."
     )
+    store_url: str | None = Field(
+        None,
+        description=(
+            "SQLAlchemy URL of the transactional store (resident requests, staff, API keys, audit log): "
+            "'postgresql://user@host/db' in production; unset = a SQLite file (WAL) beside the warehouse "
+            "(citystat.duckdb -> citystat-store.db)."
+        ),
+    )
     host: str = Field("127.0.0.1", description="Address the web server binds to.")
     port: int = Field(8000, description="Port the web server listens on.")
     secret_key: str = Field(
@@ -85,6 +93,13 @@ class Settings(BaseSettings):
                 "CITYSTAT_SECRET_KEY is a placeholder; set a real random secret outside the dev environment"
             )
         return self
+
+    def resolve_store_url(self) -> str:
+        """The store's URL: ``store_url``, or a SQLite file beside the warehouse."""
+        if self.store_url:
+            return self.store_url
+        beside = self.warehouse.with_name(f"{self.warehouse.stem}-store.db")
+        return f"sqlite:///{beside}"
 
 
 @lru_cache(maxsize=1)

@@ -92,9 +92,9 @@ def free_port() -> int:
 class ServerThread:
     """uvicorn serving the real app in a daemon thread, stopped by ``should_exit``."""
 
-    def __init__(self, warehouse: Path) -> None:
+    def __init__(self, warehouse: Path, *, settings: Settings | None = None) -> None:
         self.port = free_port()
-        app = create_app(Settings(warehouse=warehouse))
+        app = create_app(settings or Settings(warehouse=warehouse))
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name=f"uvicorn-{self.port}", daemon=True)

@@ -156,7 +156,7 @@ def stage_json(
     progress: ProgressFn | None = None,
 ) -> StagedSource:
     """Read an Open311 GeoReport v2 ``requests.json`` (a bare array of objects) into ``_raw``."""
-    records = _load_json_array(path)
+    records = [flatten_record(r) if isinstance(r, dict) else r for r in _load_json_array(path)]
     keys: set[str] = set()
     for record in records:  # every record: a key may first appear anywhere in the file
         if isinstance(record, dict):
@@ -194,6 +194,19 @@ def stage_json(
     if progress is not None:
         progress(len(records), len(records))
     return staged
+
+
+def flatten_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A request with its nested objects' fields also under dotted keys, one level deep.
+
+    Open311 extensions nest (``extended_attributes.channel``); a mapping can name such a field.
+    """
+    flat = dict(record)
+    for key, value in record.items():
+        if isinstance(value, dict):
+            for inner, inner_value in value.items():
+                flat.setdefault(f"{key}.{inner}", inner_value)
+    return flat
 
 
 def _load_json_array(path: Path) -> list[Any]:

@@ -207,6 +207,16 @@ class CityProfile(BaseModel):
         default_factory=lambda: ["open311-json"], description="Names of mappings this city's files use."
     )
     default_format: str = "open311-json"
+    channel_methods: dict[str, str] = Field(
+        default_factory=lambda: {"web": "Web", "api": "API", "phone": "Phone", "staff": "Staff"},
+        description="How requests made through citystat's front door (channel web, api, phone, staff) are "
+        "labelled in the warehouse's method_received, in the city's own words.",
+    )
+    services: str | None = Field(
+        None,
+        description="The city's resident service catalogue, profiles/services/NAME.yaml: groups of service "
+        "types in plain words, staff-only services, Open311 service definitions. None: no front door.",
+    )
 
     @field_validator("time_zone")
     @classmethod

@@ -11,11 +11,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from citystat import __version__
+from citystat.api.open311 import router as open311_router
 from citystat.api.v1 import router as api_v1_router
 from citystat.errors import WarehouseError
 from citystat.i18n import translate
 from citystat.settings import Settings, get_settings
 from citystat.site import InvalidRequestError, NotFoundError, WarehouseReader
+from citystat.store import create_session_factory, open_store, upgrade_store
 from citystat.warehouse import connect, describe_warehouse
 from citystat.web.lang import pick_lang
 from citystat.web.pages import router as pages_router
@@ -93,8 +95,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.reader = WarehouseReader(settings.warehouse)
+    store = open_store(settings.resolve_store_url())
+    upgrade_store(store)
+    app.state.store = store
+    app.state.store_sessions = create_session_factory(store)
     add_error_handlers(app)
     app.include_router(api_v1_router)
+    app.include_router(open311_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
