@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from citystat.charts import AreaShape, RenderedChart, render_choropleth
-from citystat.charts.values import choose_digits
+from citystat.charts.values import choose_digits, format_pair
 from citystat.i18n import Lang, format_number, format_share, translate
 from citystat.site.areas import (
     AreaInfo,
@@ -216,6 +216,10 @@ def tabulate_area(area: AreaInfo, items: tuple[AreaMeasure, ...], lang: Lang) ->
             assert item.per_1000 is not None and item.city_per_1000 is not None
             here = translate(lang, "{value} per 1,000", value=format_number(lang, item.per_1000, 1))
             city = translate(lang, "{value} per 1,000", value=format_number(lang, item.city_per_1000, 1))
+        elif item.value is not None and item.city_value is not None:
+            # enough decimals that two different values never read the same
+            digits = choose_digits(unit, [item.value, item.city_value], detailed=True)
+            here, city = format_pair(lang, item.value, item.city_value, unit, digits)
         else:
             digits = choose_digits(unit, [item.value, item.city_value], detailed=True)
             here = format_figure(lang, item.value, unit, digits)
