@@ -38,6 +38,7 @@ from citystat.site.page_parts import (
     Table,
     describe_grade,
     describe_status,
+    explain_grade,
     format_figure,
     format_words,
     mark_source,
@@ -207,7 +208,7 @@ def describe_headline(view: MeasureView, lang: Lang) -> Headline | None:
         status=describe_status(lang, latest.status),
         target=target,
         grade=latest.grade,
-        grade_words=describe_grade(lang, latest.grade),
+        grade_words=explain_grade(lang, latest.grade),
     )
 
 

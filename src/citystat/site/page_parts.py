@@ -50,6 +50,13 @@ GRADE_WORDS = {
     "C": "Grade C: a check fails, so the value is a data issue, not a performance result",
 }
 
+# What a grade means, said after "Grade A" in the latest result.
+GRADE_MEANINGS = {
+    "A": "Every check passes.",
+    "B": "A minor issue that does not make the value wrong.",
+    "C": "A check fails: this value is a data issue, not a performance result.",
+}
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -117,3 +124,7 @@ def describe_status(lang: Lang, status: str) -> Cell:
 
 def describe_grade(lang: Lang, grade: str) -> str:
     return translate(lang, GRADE_WORDS.get(grade, grade))
+
+
+def explain_grade(lang: Lang, grade: str) -> str:
+    return translate(lang, GRADE_MEANINGS.get(grade, grade))
