@@ -50,6 +50,8 @@ DEMOGRAPHICS = {
     "LifeExpectancy": ("Life expectancy (years)", "number"),
 }
 
+AREA_COLUMNS = ("Measure", "Year", "This area", "Whole city", "Compared with the city", "Rank (1 = best)")
+
 
 @dataclass(frozen=True)
 class LayerSummary:
@@ -237,10 +239,9 @@ def tabulate_area(area: AreaInfo, items: tuple[AreaMeasure, ...], lang: Lang) ->
                 Cell(rank),
             )
         )
-    columns = ("Measure", "Year", "This area", "Whole city", "Compared with the city", "Rank (1 = best)")
     return Table(
         translate(lang, "How services reach {area}", area=area.name),
-        tuple(translate(lang, c) for c in columns),
+        tuple(translate(lang, c) for c in AREA_COLUMNS),
         tuple(rows),
         (False, False, True, True, False, True),
     )

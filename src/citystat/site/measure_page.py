@@ -70,6 +70,8 @@ PROCESS_NAMES = {
     "citistat": "CitiStat performance reviews",
     "action_plan": "Mayor's Action Plan",
 }
+POINT_COLUMNS = ("Period", "Value", "Target", "Status", "Data quality grade", "Signal")
+VERSION_COLUMNS = ("Version", "Name", "In force from", "What changed")
 MAX_QUALITY_PERIODS = 24  # periods below grade A listed on the page (newest first)
 
 
@@ -185,10 +187,9 @@ def tabulate_points(view: MeasureView, lang: Lang) -> Table:
                 Cell("" if signal is None else translate(lang, signal)),
             )
         )
-    columns = ("Period", "Value", "Target", "Status", "Data quality grade", "Signal")
     return Table(
         translate(lang, "{name}: every period", name=view.info.name),
-        tuple(translate(lang, c) for c in columns),
+        tuple(translate(lang, c) for c in POINT_COLUMNS),
         tuple(rows),
         (False, True, True, False, False, False),
     )
@@ -341,10 +342,9 @@ def tabulate_versions(info: MeasureInfo, lang: Lang) -> Table:
                 Cell(changed),
             )
         )
-    columns = ("Version", "Name", "In force from", "What changed")
     return Table(
         translate(lang, "Versions of the definition"),
-        tuple(translate(lang, c) for c in columns),
+        tuple(translate(lang, c) for c in VERSION_COLUMNS),
         tuple(rows),
         (False, False, False, False),
     )
