@@ -46,6 +46,19 @@ class Settings(BaseSettings):
             "(citystat.duckdb -> citystat-store.db)."
         ),
     )
+    max_body_bytes: int = Field(
+        64 * 1024,
+        description="Longest request body accepted (Open311 POST, forms without a photo), in bytes.",
+    )
+    max_upload_bytes: int = Field(
+        8 * 1024 * 1024, description="Longest request body accepted where a photo may be uploaded, in bytes."
+    )
+    rate_limit_ip: int = Field(
+        30, description="Requests submitted per minute from one IP address (Open311 POST and the forms)."
+    )
+    rate_limit_api_key: int = Field(
+        600, description="Requests submitted per minute with one Open311 api_key."
+    )
     host: str = Field("127.0.0.1", description="Address the web server binds to.")
     port: int = Field(8000, description="Port the web server listens on.")
     secret_key: str = Field(

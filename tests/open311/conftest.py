@@ -36,6 +36,6 @@ def front_door(real_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -
     with create_session_factory(engine).begin() as session:
         key = issue_api_key(session, "contract tests")
     engine.dispose()
-    settings = Settings(warehouse=real_warehouse, store_url=store_url)
+    settings = Settings(warehouse=real_warehouse, store_url=store_url, rate_limit_ip=100_000)
     with ServerThread(real_warehouse, settings=settings) as server:
         yield FrontDoor(server.url, key, store_url)

@@ -7,6 +7,7 @@ the city's real service types; the community JSON Schemas in ../shared are the J
 from __future__ import annotations
 
 import json
+import time
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -217,3 +218,31 @@ def test_get_requests_filters(front_door: FrontDoor) -> None:
         f"{front_door.open311}/requests.json?start_date=2019-10-01T00:00:00-04:00&end_date=2019-10-31T00:00:00-04:00"
     )
     assert old.status_code == 200 and old.json() == []
+
+
+def test_a_batch_service_answers_with_a_token_that_resolves(front_door: FrontDoor) -> None:
+    services = httpx.get(f"{front_door.open311}/services.json").json()
+    assert next(s for s in services if s["service_code"] == "SW-Bulk Scheduled")["type"] == "batch"
+    response = post(
+        front_door,
+        service_code="SW-Bulk Scheduled",
+        **{"attribute[SIZE]": None, "attribute[ITEMS][]": ["mattress", "appliance"]},
+    )
+    assert response.status_code == 201
+    (made,) = response.json()
+    assert set(made) == {"token", "service_notice", "account_id"}  # a token, never an id too
+    token = made["token"]
+    deadline = time.monotonic() + 10
+    while True:
+        (resolved,) = httpx.get(f"{front_door.open311}/tokens/{token}.json").json()
+        if resolved["service_request_id"] is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert resolved["token"] == token and resolved["service_request_id"].startswith("CS-")
+    root = parse_xml(httpx.get(f"{front_door.open311}/tokens/{token}.xml"))
+    assert root.findtext("request/service_request_id") == resolved["service_request_id"]
+    (shown,) = httpx.get(
+        f"{front_door.open311}/requests/{resolved['service_request_id']}.json?extensions=true"
+    ).json()
+    assert shown["service_code"] == "SW-Bulk Scheduled"
+    assert shown["extended_attributes"]["attributes"] == {"ITEMS": ["mattress", "appliance"]}

@@ -39,7 +39,7 @@ def test_migrations_match_the_models(store: Engine) -> None:
     with store.connect() as con:
         differences = compare_metadata(MigrationContext.configure(con), Base.metadata)
     assert differences == []
-    assert read_store_revision(store) == "0001"
+    assert read_store_revision(store) == "0002"
 
 
 def test_upgrade_is_idempotent_and_downgrade_removes_everything(store_url: str) -> None:
@@ -48,7 +48,7 @@ def test_upgrade_is_idempotent_and_downgrade_removes_everything(store_url: str) 
         assert read_store_revision(engine) is None
         upgrade_store(engine)
         upgrade_store(engine)
-        assert read_store_revision(engine) == "0001"
+        assert read_store_revision(engine) == "0002"
         downgrade_store(engine)
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         assert read_store_revision(engine) is None

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, cast
 
+import yaml
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.background import BackgroundTask
 
 from citystat.open311.directory import Directory, get_directory
 from citystat.open311.errors import Open311Error
@@ -24,12 +28,15 @@ from citystat.open311.records import (
     MAX_PAGE_SIZE,
     create_request,
     find_request,
+    process_queue,
     query_requests,
+    queue_request,
     read_public_notes,
     read_query,
     show_request,
 )
 from citystat.store.models import RequestToken, ServiceRequest
+from citystat.web.limits import RateLimiter
 
 PREFIX = "/open311/v2"
 FORMATS: tuple[Format, ...] = ("xml", "json")
@@ -61,7 +68,9 @@ def answer(fmt_source: str, build: Callable[[], Response]) -> Response:
     try:
         return build()
     except Open311Error as exc:
-        return respond_error(guess_format(fmt_source), exc.status, exc.description)
+        return respond_error(
+            guess_format(fmt_source), exc.status, exc.description, retry_after=exc.retry_after
+        )
 
 
 def read_params(request: Request) -> Params:
@@ -82,6 +91,37 @@ def sessions_of(request: Request) -> sessionmaker[Session]:
 
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def drain_queue(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        process_queue(session)
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def check_rate(limiter: RateLimiter, key: str) -> None:
+    wait = limiter.allow(key)
+    if wait is not None:
+        seconds = int(wait) + 1
+        raise Open311Error(429, f"too many requests: try again in {seconds} seconds", retry_after=seconds)
+
+
+OPENAPI = Path(__file__).with_name("open311_openapi.yaml")
+
+
+@lru_cache(maxsize=1)
+def read_openapi() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+    return document
+
+
+@router.get("/openapi.json")
+def get_openapi() -> JSONResponse:
+    """This server's OpenAPI document (the JSON form of every endpoint)."""
+    return JSONResponse(read_openapi())
 
 
 @router.get("/discovery.{fmt}")
@@ -116,7 +156,7 @@ def show_service(service: Any) -> dict[str, Any]:
         "service_name": service.name,
         "description": service.description or None,
         "metadata": service.metadata,
-        "type": "realtime",
+        "type": service.type,
         "keywords": ", ".join(service.keywords) or None,
         "group": service.group["en"],
     }
@@ -173,8 +213,10 @@ async def post_request(request: Request, fmt: str) -> Response:
     def build() -> Response:
         chosen = check_format(fmt)
         directory = open_directory(request)
+        check_rate(request.app.state.ip_limiter, f"ip:{client_of(request)}")
         with sessions_of(request).begin() as session:
             key = check_api_key(session, read_param(params, "api_key"))
+            check_rate(request.app.state.key_limiter, f"key:{key.id}")
             given = read_request_input(
                 params,
                 directory.by_code,
@@ -182,10 +224,18 @@ async def post_request(request: Request, fmt: str) -> Response:
                 locale=read_param(params, "locale") or "en",
                 region=directory.profile.region_bbox,
             )
-            row = create_request(session, given, now=now_utc(), api_key_id=key.id, actor=f"api:{key.label}")
-            public_id = row.public_id
-        body = [{"service_request_id": public_id, "service_notice": None, "account_id": given.account_id}]
-        return respond(chosen, body, root_tag="service_requests", item_tag="request", status_code=201)
+            actor = f"api:{key.label}"
+            if given.service.type == "batch":
+                token = queue_request(session, given, now=now_utc(), api_key_id=key.id, actor=actor)
+                made: dict[str, Any] = {"token": token}
+            else:
+                row = create_request(session, given, now=now_utc(), api_key_id=key.id, actor=actor)
+                made = {"service_request_id": row.public_id}
+        body = [{**made, "service_notice": None, "account_id": given.account_id}]
+        response = respond(chosen, body, root_tag="service_requests", item_tag="request", status_code=201)
+        if "token" in made:  # create queued requests once this answer is sent
+            response.background = BackgroundTask(drain_queue, sessions_of(request))
+        return response
 
     return answer(fmt, build)
 

@@ -52,6 +52,8 @@ class AttributeSpec(BaseModel):
 
 class ServiceSpec(BaseModel):
     description: str = ""
+    # realtime: a POST creates the request at once; batch: a POST is queued and answered with a token
+    type: Literal["realtime", "batch", "blackbox"] = "realtime"
     keywords: list[str] = Field(default_factory=list)
     attributes: list[AttributeSpec] = Field(default_factory=list)
 

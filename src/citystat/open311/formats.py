@@ -73,7 +73,10 @@ def respond(
     )
 
 
-def respond_error(fmt: Format, status: int, description: str) -> Response:
+def respond_error(fmt: Format, status: int, description: str, *, retry_after: int | None = None) -> Response:
     """The spec's error list: ``[{"code": 403, "description": "..."}]``."""
     errors: Sequence[dict[str, Any]] = [{"code": status, "description": description}]
-    return respond(fmt, list(errors), root_tag="errors", item_tag="error", status_code=status)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return respond(
+        fmt, list(errors), root_tag="errors", item_tag="error", status_code=status, headers=headers
+    )

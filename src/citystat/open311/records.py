@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from citystat.open311.errors import Open311Error, fail_input
 from citystat.open311.intake import RequestInput
 from citystat.open311.params import Params, format_datetime, read_datetime, read_int, read_list
-from citystat.store.models import STATUSES, AuditEntry, RequestNote, ServiceRequest
+from citystat.store.models import STATUSES, AuditEntry, RequestNote, RequestToken, ServiceRequest
 
 WINDOW = dt.timedelta(days=90)
 MAX_PAGE_SIZE = 1000
@@ -32,45 +32,54 @@ def make_public_id(row_id: int) -> str:
     return f"{PUBLIC_ID_PREFIX}{row_id:07d}"
 
 
-def create_request(
-    session: Session, given: RequestInput, *, now: dt.datetime, api_key_id: int | None, actor: str
-) -> ServiceRequest:
-    """Store a validated request and its audit entry (the caller commits)."""
+def describe_new_request(given: RequestInput, now: dt.datetime, api_key_id: int | None) -> dict[str, Any]:
+    """The stored fields of a validated request, as JSON-ready values (times as ISO text)."""
     expected = None
     if given.service.expected_days is not None:
         expected = now + dt.timedelta(days=given.service.expected_days)
+    return {
+        "service_code": given.service.code,
+        "service_name": given.service.name,
+        "agency_responsible": given.service.agency,
+        "description": given.description,
+        "requested_at": now.isoformat(),
+        "expected_at": expected.isoformat() if expected else None,
+        "address": given.address,
+        "address_id": given.address_id,
+        "lat": given.lat,
+        "long": given.long,
+        "media_url": given.media_url,
+        "attributes": given.attributes,
+        "channel": given.channel,
+        "locale": given.locale,
+        "api_key_id": api_key_id,
+        "reporter_first_name": given.contact.get("first_name"),
+        "reporter_last_name": given.contact.get("last_name"),
+        "reporter_email": given.contact.get("email"),
+        "reporter_phone": given.contact.get("phone"),
+        "device_id": given.device_id,
+        "account_id": given.account_id,
+    }
+
+
+def insert_request(session: Session, fields: dict[str, Any], *, actor: str) -> ServiceRequest:
+    """Store a described request (see :func:`describe_new_request`) and its audit entry."""
+    requested = dt.datetime.fromisoformat(fields["requested_at"])
+    expected = fields.get("expected_at")
     row = ServiceRequest(
+        **{k: v for k, v in fields.items() if k not in ("requested_at", "expected_at")},
         public_id=f"pending-{secrets.token_hex(8)}",
-        service_code=given.service.code,
-        service_name=given.service.name,
-        agency_responsible=given.service.agency,
-        description=given.description,
         status="open",
-        requested_at=now,
-        updated_at=now,
-        expected_at=expected,
-        address=given.address,
-        address_id=given.address_id,
-        lat=given.lat,
-        long=given.long,
-        media_url=given.media_url,
-        attributes=given.attributes,
-        channel=given.channel,
-        locale=given.locale,
-        api_key_id=api_key_id,
-        reporter_first_name=given.contact.get("first_name"),
-        reporter_last_name=given.contact.get("last_name"),
-        reporter_email=given.contact.get("email"),
-        reporter_phone=given.contact.get("phone"),
-        device_id=given.device_id,
-        account_id=given.account_id,
+        requested_at=requested,
+        updated_at=requested,
+        expected_at=dt.datetime.fromisoformat(expected) if expected else None,
     )
     session.add(row)
     session.flush()
     row.public_id = make_public_id(row.id)
     session.add(
         AuditEntry(
-            at=now,
+            at=requested,
             actor=actor,
             action="create request",
             entity="service_request",
@@ -79,6 +88,40 @@ def create_request(
         )
     )
     return row
+
+
+def create_request(
+    session: Session, given: RequestInput, *, now: dt.datetime, api_key_id: int | None, actor: str
+) -> ServiceRequest:
+    """Store a validated request and its audit entry (the caller commits)."""
+    return insert_request(session, describe_new_request(given, now, api_key_id), actor=actor)
+
+
+def queue_request(
+    session: Session, given: RequestInput, *, now: dt.datetime, api_key_id: int | None, actor: str
+) -> str:
+    """Keep a validated request for later (a batch service): its token, committed with the caller."""
+    token = secrets.token_urlsafe(12)
+    session.add(
+        RequestToken(
+            token=token, created_at=now, actor=actor, payload=describe_new_request(given, now, api_key_id)
+        )
+    )
+    return token
+
+
+def process_queue(session: Session, *, limit: int = 1000) -> int:
+    """Create the requests of waiting tokens (oldest first); returns how many were created."""
+    waiting = session.scalars(
+        select(RequestToken)
+        .where(RequestToken.request_id.is_(None), RequestToken.payload.is_not(None))
+        .order_by(RequestToken.created_at)
+        .limit(limit)
+    ).all()
+    for token in waiting:
+        row = insert_request(session, dict(token.payload or {}), actor=token.actor or "queue")
+        token.request_id = row.id
+    return len(waiting)
 
 
 def find_request(session: Session, public_id: str) -> ServiceRequest:

@@ -42,6 +42,7 @@ class Service:
     requests: int
     keywords: tuple[str, ...]
     attributes: tuple[AttributeSpec, ...]
+    type: str = "realtime"  # Open311: realtime | batch (queued, answered with a token) | blackbox
 
     @property
     def metadata(self) -> bool:
@@ -117,6 +118,7 @@ def build_services(types: Iterable[ServiceType], catalogue: ServiceCatalogue) ->
                 requests=kind.requests,
                 keywords=tuple(spec.keywords) if spec else (),
                 attributes=tuple(sorted(spec.attributes, key=lambda a: a.order)) if spec else (),
+                type=spec.type if spec else "realtime",
             )
         )
     return tuple(sorted(services, key=lambda s: (s.group["en"], s.name.lower(), s.code)))

@@ -117,12 +117,15 @@ class ServiceRequest(Base):
 
 
 class RequestToken(Base):
-    """A token handed out for a queued POST; it resolves to the request once it is created."""
+    """A token handed out for a queued POST (a batch service); it resolves to the request once the
+    queue is processed. The payload holds the validated request (contact details included) until then."""
 
     __tablename__ = "request_tokens"
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("service_requests.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    actor: Mapped[str | None] = mapped_column(String(320))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the request, until it is created
 
 
 class StaffUser(Base):

@@ -11,20 +11,25 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from citystat import __version__
+from citystat.api.open311 import guess_format
 from citystat.api.open311 import router as open311_router
 from citystat.api.v1 import router as api_v1_router
 from citystat.errors import WarehouseError
 from citystat.i18n import translate
+from citystat.open311.formats import respond_error
 from citystat.settings import Settings, get_settings
 from citystat.site import InvalidRequestError, NotFoundError, WarehouseReader
 from citystat.store import create_session_factory, open_store, upgrade_store
 from citystat.warehouse import connect, describe_warehouse
 from citystat.web.lang import pick_lang
+from citystat.web.limits import BodyLimit, RateLimiter
 from citystat.web.pages import router as pages_router
 from citystat.web.render import render_page
 
 STATIC = Path(__file__).parent / "static"
+UPLOAD_PREFIXES = ("/report/",)  # the request forms' photo step
 API_PREFIX = "/api/"
+OPEN311_PREFIX = "/open311/"
 
 
 def read_status(settings: Settings) -> dict[str, object] | None:
@@ -41,6 +46,8 @@ def read_status(settings: Settings) -> dict[str, object] | None:
 
 def render_error(request: Request, status: int, detail: str) -> Response:
     """An error as the API's error object under /api/, as a page elsewhere."""
+    if request.url.path.startswith(OPEN311_PREFIX):
+        return respond_error(guess_format(request.url.path), status, detail)
     if request.url.path.startswith(API_PREFIX):
         return JSONResponse({"error": {"status": status, "message": detail}}, status_code=status)
     lang = pick_lang(request)
@@ -104,6 +111,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(open311_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.ip_limiter = RateLimiter(settings.rate_limit_ip)
+    app.state.key_limiter = RateLimiter(settings.rate_limit_api_key)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_bytes,
+        upload_prefixes=UPLOAD_PREFIXES,
+    )
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> JSONResponse:
