@@ -123,3 +123,30 @@ def test_demographics_in_words() -> None:
         ("Ingreso mediano del hogar", "$35.958"),
         ("Por debajo de la línea de pobreza", "35,1%"),
     ]
+
+
+def test_count_without_direction_is_higher_or_lower(demo_reader: WarehouseReader) -> None:
+    items = {m.measure.id: m for m in next(iter(get_layer_comparison(demo_reader, "csa").values()))}
+    requests = items["city-requests"]  # a count with no better direction
+    assert requests.measure.direction == "none" and requests.better is None
+    lower = dataclasses.replace(requests, per_1000=4.0, city_per_1000=4.8, difference=-0.8)
+    assert describe_comparison("en", lower).text == "Lower than the city"
+    assert (
+        describe_comparison("es", dataclasses.replace(lower, difference=0.8)).text
+        == "Más alto que en la ciudad"
+    )
+    assert describe_comparison("en", dataclasses.replace(lower, difference=None)).text == "Not compared"
+
+
+def test_locator_picks_out_the_area(real_reader: WarehouseReader) -> None:
+    from citystat.site.area_page import locate_area
+    from citystat.site.areas import find_area
+
+    chart = locate_area(real_reader, find_area(real_reader, "csa", "1"), "en")
+    assert chart is not None
+    assert chart.title == "Where Allendale/Irvington/S. Hilton is"
+    assert chart.summary == "Allendale/Irvington/S. Hilton is shaded dark blue on a map of all 56 areas."
+    assert chart.svg.count('class="cs-area cs-chosen"') == 1
+    assert chart.svg.count('class="cs-area"') == 55
+    # the chosen area is drawn last, so its thick outline is not covered by a neighbour's
+    assert chart.svg.rindex("cs-chosen") > chart.svg.rindex('class="cs-area"')

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from citystat.charts import AreaShape, RenderedChart, render_choropleth
+from citystat.charts import AreaShape, RenderedChart, render_choropleth, render_locator
 from citystat.charts.values import choose_digits, format_pair
 from citystat.i18n import Lang, format_number, format_share, translate
 from citystat.site.areas import (
@@ -91,6 +91,7 @@ class AreaPage:
     better: int  # measures on which the area does better than the city
     worse: int
     compared: int
+    locator: RenderedChart | None  # a small map picking out the area
 
 
 # --- layers ------------------------------------------------------------------------------------
@@ -201,9 +202,13 @@ def describe_comparison(lang: Lang, item: AreaMeasure) -> Cell:
     if item.value is not None and not item.enough:
         return Cell(translate(lang, "Too few requests to compare"), tag="none")
     if item.better is None:
+        if item.difference is None:
+            return Cell(translate(lang, "Not compared"), tag="none")
         if item.difference == 0:
             return Cell(translate(lang, "Same as the city"), tag="none")
-        return Cell(translate(lang, "Not compared"), tag="none")
+        # a measure with no better direction (how many requests): higher or lower, no verdict
+        words = "Higher than the city" if item.difference > 0 else "Lower than the city"
+        return Cell(translate(lang, words), tag="none")
     if item.better:
         return Cell(translate(lang, "Better than the city"), tag="met")
     return Cell(translate(lang, "Worse than the city"), tag="missed")
@@ -266,6 +271,13 @@ def describe_demographics(demographics: tuple[Demographic, ...], lang: Lang) -> 
     return tuple(out)
 
 
+def locate_area(reader: WarehouseReader, area: AreaInfo, lang: Lang) -> RenderedChart | None:
+    shapes = [AreaShape(s.area_id, s.name, s.geometry) for s in read_area_shapes(reader, area.layer)]
+    if not any(s.area_id == area.area_id for s in shapes):
+        return None
+    return render_locator(shapes, area.area_id, lang)
+
+
 def build_area_page(reader: WarehouseReader, layer: str, area_id: str, lang: Lang) -> AreaPage:
     """One area against the city (raises NotFoundError for an unknown layer or area)."""
     view = read_area_view(reader, layer, area_id)
@@ -280,4 +292,5 @@ def build_area_page(reader: WarehouseReader, layer: str, area_id: str, lang: Lan
         better=sum(1 for m in compared if m.better),
         worse=sum(1 for m in compared if not m.better),
         compared=len(compared),
+        locator=locate_area(reader, view.area, lang),
     )
