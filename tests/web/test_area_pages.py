@@ -87,12 +87,9 @@ def test_real_layer_page_lists_residents_and_requests(real_api: str, real_wareho
         _, residents, count, rate = by_name[name]
         population = people.get(label)  # 'Unassigned -- Jail' has no NHP figures
         assert residents == ("–" if population is None else f"{population:,.0f}")
-        value = requests.get(label, (None, None))[0]
-        if value is None:
-            assert count == "No data" and rate == "–"
-        else:
-            assert read_figure(count) == value
-            assert rate == ("–" if population is None else f"{value / population * 1000:.1f}")
+        value = requests.get(label, (0.0, None))[0]  # no stored count: no requests that year
+        assert read_figure(count) == value
+        assert rate == ("–" if population is None else f"{value / population * 1000:.1f}")
         assert [link for link in table.links if link[0] == f"/areas/csa/{area_id}"]
     assert by_name[REAL_CSA_NAME][1:] == ["16,080", "64", "4.0"]
     assert "<svg" in page.html and "Requests per 1,000 residents, FY2020" in page.html
@@ -197,3 +194,16 @@ def test_area_page_in_spanish(real_api: str) -> None:
     assert ["19,7%", "43,2%", "Peor que la ciudad", "31 de 54"] in [row[2:] for row in table.rows]
     layers = fetch_page(real_api, "/areas?lang=es")
     assert layers.heading("h1") == ["Barrios y distritos"]
+
+
+def test_real_neighbourhoods_without_requests_count_zero(real_api: str, real_warehouse: Path) -> None:
+    page = fetch_page(real_api, "/areas/neighborhood")
+    table = page.tables["areas-table"]
+    assert table.columns == ["Area", "Requests"]  # no population by neighbourhood: no rate
+    stored = read_fy_values(real_warehouse, "city-requests", "neighborhood")
+    names = dict(query(real_warehouse, "SELECT name, label FROM boundaries WHERE layer = 'neighborhood'"))
+    assert len(table.rows) == len(names) == 278
+    shown = dict(table.rows)  # type: ignore[arg-type]
+    assert "Belair-Parkside" not in stored and shown["Belair-Parkside"] == "0"
+    assert all(read_figure(shown[name]) == stored.get(label, (0.0, None))[0] for name, label in names.items())
+    assert sum(read_figure(v) for v in shown.values()) == sum(v for v, _ in stored.values())

@@ -24,6 +24,7 @@ from citystat.site.areas import (
     read_area_shapes,
     read_area_view,
 )
+from citystat.site.equity import PER
 from citystat.site.page_parts import Cell, Table, format_figure, mark_source, name_layer
 from citystat.site.reader import WarehouseReader
 
@@ -131,6 +132,7 @@ def build_layer_page(reader: WarehouseReader, layer: str, lang: Lang) -> LayerPa
         label: next((m for m in items if m.measure.id == measure_id), None)
         for label, items in comparison.items()
     }
+    counts = count_requests(areas, found)
     with_population = any(a.population is not None for a in areas)
     columns = [translate(lang, "Area")]
     if with_population:
@@ -141,11 +143,9 @@ def build_layer_page(reader: WarehouseReader, layer: str, lang: Lang) -> LayerPa
         row = [Cell(area.name, href=f"/areas/{layer}/{area.area_id}")]
         if with_population:
             row.append(Cell("–" if area.population is None else format_number(lang, area.population)))
-        item = found.get(area.label)
         if measure_id:
-            value = None if item is None else item.value
-            rate = None if item is None else item.per_1000
-            row.append(Cell(format_figure(lang, value, "count", 0)))
+            value, rate = counts[area.label]
+            row.append(Cell(format_number(lang, value)))
             row.append(Cell("–" if rate is None else format_number(lang, rate, 1)))
         rows.append(tuple(row))
     if measure_id and not any(r[-1].text != "–" for r in rows):  # no rates: drop the column
@@ -164,7 +164,7 @@ def build_layer_page(reader: WarehouseReader, layer: str, lang: Lang) -> LayerPa
     )
     chart = None
     if measure_id is not None and period is not None:
-        chart = map_requests(reader, layer, areas, found, lang, period)
+        chart = map_requests(reader, layer, areas, counts, lang, period)
     return LayerPage(
         layer=layer,
         name=layer_name,
@@ -177,19 +177,30 @@ def build_layer_page(reader: WarehouseReader, layer: str, lang: Lang) -> LayerPa
     )
 
 
+def count_requests(
+    areas: tuple[AreaInfo, ...], found: Mapping[str, AreaMeasure | None]
+) -> dict[str, tuple[float, float | None]]:
+    """Area label -> (requests, requests per 1,000 residents where the population is known). An
+    area with no stored count in a year the city had requests had none: 0, not "no data"."""
+    out = {}
+    for area in areas:
+        item = found.get(area.label)
+        value = 0.0 if item is None or item.value is None else item.value
+        people = area.population
+        out[area.label] = (value, value / people * PER if people else None)
+    return out
+
+
 def map_requests(
     reader: WarehouseReader,
     layer: str,
     areas: tuple[AreaInfo, ...],
-    found: Mapping[str, AreaMeasure | None],
+    counts: Mapping[str, tuple[float, float | None]],
     lang: Lang,
     period: str,
 ) -> RenderedChart:
-    rates = {a.area_id: m.per_1000 for a in areas if (m := found.get(a.label)) is not None}
-    per_person = any(v is not None for v in rates.values())
-    values = (
-        rates if per_person else {a.area_id: m.value for a in areas if (m := found.get(a.label)) is not None}
-    )
+    per_person = any(rate is not None for _, rate in counts.values())
+    values = {a.area_id: counts[a.label][1 if per_person else 0] for a in areas}
     words = "Requests per 1,000 residents, {period}" if per_person else "Requests, {period}"
     shapes = [AreaShape(s.area_id, s.name, s.geometry) for s in read_area_shapes(reader, layer)]
     return render_choropleth(translate(lang, words, period=period), "number", shapes, values, lang)
