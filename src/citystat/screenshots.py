@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -91,34 +92,50 @@ def ensure_warehouse(settings: Settings) -> None:
     build_demo(settings.warehouse, settings.data_dir / "demo", rows=DEMO_ROWS, seed=DEMO_SEED)
 
 
-def take_screenshots(
-    settings: Settings, out: Path, *, measure_id: str | None = None, lang: str = "en"
-) -> list[Shot]:
-    """PNG files of the home page and a measure page at each of ``WIDTHS``, into ``out``."""
-    from playwright.sync_api import sync_playwright
+def shoot_pages(browser: Any, base: str, pages: list[tuple[str, str]], out: Path, lang: str) -> list[Shot]:
+    """Full-page PNGs of ``pages`` ((name, path)) at each of ``WIDTHS`` in a launched browser."""
+    shots = []
+    for width in WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        try:
+            page = context.new_page()
+            for name, path in pages:
+                response = page.goto(base + path)
+                if response is None or response.status != 200:
+                    raise RuntimeError(f"{path}: HTTP {None if response is None else response.status}")
+                file = out / f"{name}-{lang}-{width}.png"
+                page.screenshot(path=str(file), full_page=True)
+                scroll = int(page.evaluate("document.documentElement.scrollWidth"))
+                shots.append(Shot(name, path, width, file, scroll))
+        finally:
+            context.close()
+    return shots
 
-    if not CHROMIUM.exists():
+
+def take_screenshots(
+    settings: Settings,
+    out: Path,
+    *,
+    measure_id: str | None = None,
+    lang: str = "en",
+    browser: Any | None = None,
+) -> list[Shot]:
+    """PNG files of the home page and a measure page at each of ``WIDTHS``, into ``out``.
+    ``browser``: a Playwright browser already launched (else Chromium is launched here)."""
+    if browser is None and not CHROMIUM.exists():
         raise FileNotFoundError(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     ensure_warehouse(settings)
     measure_id = measure_id or pick_measure(settings.warehouse)
     pages = [("home", f"/?lang={lang}"), ("measure", f"/measures/{measure_id}?lang={lang}")]
     out.mkdir(parents=True, exist_ok=True)
-    shots = []
-    with serve_in_thread(settings) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            for width in WIDTHS:
-                context = browser.new_context(viewport={"width": width, "height": 900})
-                page = context.new_page()
-                for name, path in pages:
-                    response = page.goto(base + path)
-                    if response is None or response.status != 200:
-                        raise RuntimeError(f"{path}: HTTP {None if response is None else response.status}")
-                    file = out / f"{name}-{lang}-{width}.png"
-                    page.screenshot(path=str(file), full_page=True)
-                    scroll = int(page.evaluate("document.documentElement.scrollWidth"))
-                    shots.append(Shot(name, path, width, file, scroll))
-                context.close()
-        finally:
-            browser.close()
-    return shots
+    with serve_in_thread(settings) as base:
+        if browser is not None:
+            return shoot_pages(browser, base, pages, out, lang)
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                return shoot_pages(launched, base, pages, out, lang)
+            finally:
+                launched.close()

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
+from typing import Any
 
-import pytest
-
-from citystat.screenshots import CHROMIUM, pick_measure, take_screenshots
+from citystat.screenshots import pick_measure, take_screenshots
 from citystat.settings import Settings
 
 
@@ -23,12 +22,11 @@ def test_pick_measure_prefers_targets_and_areas(demo_warehouse: Path) -> None:
     assert pick_measure(demo_warehouse) == "city-on-time"  # the first with targets and values by area
 
 
-def test_screenshots_of_home_and_measure_page(demo_warehouse: Path, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    shots = take_screenshots(
-        Settings(warehouse=demo_warehouse, data_dir=tmp_path / "data"), tmp_path / "shots"
-    )
+def test_screenshots_of_home_and_measure_page(browser: Any, demo_warehouse: Path, tmp_path: Path) -> None:
+    """In the session's Chromium (Playwright's sync API runs one instance per thread); the
+    command launches its own."""
+    settings = Settings(warehouse=demo_warehouse, data_dir=tmp_path / "data")
+    shots = take_screenshots(settings, tmp_path / "shots", browser=browser)
     assert [(s.name, s.width, s.file.name) for s in shots] == [
         ("home", 1280, "home-en-1280.png"),
         ("measure", 1280, "measure-en-1280.png"),
