@@ -150,3 +150,20 @@ def test_locator_picks_out_the_area(real_reader: WarehouseReader) -> None:
     assert chart.svg.count('class="cs-area"') == 55
     # the chosen area is drawn last, so its thick outline is not covered by a neighbour's
     assert chart.svg.rindex("cs-chosen") > chart.svg.rindex('class="cs-area"')
+
+
+def test_equity_notes_in_words(demo_reader: WarehouseReader) -> None:
+    from citystat.site.equity import read_measure_equity
+    from citystat.site.measure_page import explain_equity
+
+    catalog = get_catalog(demo_reader)
+    (csa,) = read_measure_equity(demo_reader, "city-on-time", "csa")
+    assert csa.unplaced_value is not None and csa.disparity is not None
+    assert explain_equity(csa, catalog.find_measure("city-on-time"), "en") == (
+        "Requests with no community statistical area recorded are in no area.",
+    )
+    (hoods,) = read_measure_equity(demo_reader, "city-requests", "neighborhood")
+    assert hoods.disparity is None  # a count with no direction, and no population by neighbourhood
+    assert explain_equity(hoods, catalog.find_measure("city-requests"), "es")[-1] == (
+        "Esta medida no tiene una dirección mejor, así que las áreas no se clasifican."
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from citystat.analysis.series import MIN_DENOMINATOR
 from citystat.catalog.model import GRAINS
 from citystat.charts import (
     SIGNAL_NAMES,
@@ -113,7 +114,7 @@ class EquitySection:
     map: RenderedChart | None
     table: Table
     disparity: tuple[str, ...]  # sentences
-    notes: tuple[str, ...]  # written by the analysis layer, in English
+    notes: tuple[str, ...]  # sentences in the page's language
 
 
 @dataclass(frozen=True)
@@ -446,6 +447,32 @@ def map_areas(reader: WarehouseReader, equity: EquityView, info: MeasureInfo, la
     )
 
 
+def explain_equity(equity: EquityView, info: MeasureInfo, lang: Lang) -> tuple[str, ...]:
+    """What the reader should know about the areas' values, in words."""
+    notes = []
+    left_out = sum(1 for a in equity.areas if a.value is not None and not a.enough)
+    if left_out:
+        notes.append(
+            translate(
+                lang,
+                "{count} areas rest on fewer than {rows} requests: their values are shown but not compared.",
+                count=left_out,
+                rows=MIN_DENOMINATOR,
+            )
+        )
+    if equity.unplaced_value is not None:
+        layer = name_layer(lang, equity.layer).lower()
+        notes.append(translate(lang, "Requests with no {layer} recorded are in no area.", layer=layer))
+    if equity.disparity is None and any(a.value is not None for a in equity.areas):
+        key = (
+            "This measure has no better direction, so areas are not ranked."
+            if info.direction in ("none", "maintain")
+            else "Too few areas have enough requests to compare them."
+        )
+        notes.append(translate(lang, key))
+    return tuple(notes)
+
+
 def describe_equity(
     reader: WarehouseReader, view: MeasureView, layer: str, lang: Lang, grain: str
 ) -> EquitySection:
@@ -483,7 +510,7 @@ def describe_equity(
         map=map_areas(reader, equity, info, lang) if has_values else None,
         table=tabulate_areas(equity, info, lang),
         disparity=disparity,
-        notes=equity.notes,
+        notes=explain_equity(equity, info, lang),
     )
 
 
