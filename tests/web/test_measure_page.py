@@ -295,3 +295,16 @@ def test_real_computed_measure_by_csa_with_rates(real_api: str, real_warehouse: 
         assert rate == ("–" if people is None else f"{value / people * 1000:.1f}")
     stored = read_stored(real_warehouse, REAL_COMPUTED, "week")
     check_values_table(page, stored, percent=False)
+
+
+def test_real_measure_without_values_still_has_a_page(real_api: str, real_warehouse: Path) -> None:
+    """A catalogued measure the October 2019 extract has no requests for: what it is, no numbers."""
+    measure_id = "sw-municipal-can-p90-days"
+    for grain in ("week", "month", "fiscal_year"):
+        assert read_stored(real_warehouse, measure_id, grain) == []
+    page = fetch_page(real_api, f"/measures/{measure_id}")
+    assert page.status == 200
+    assert page.heading("h2") == ["Latest result", "About this measure", "Versions of the definition"]
+    assert "No values yet" in page.text
+    assert "values-table" not in page.tables
+    assert fetch_page(real_api, f"/measures/{measure_id}?grain=month").status == 400  # asked for values

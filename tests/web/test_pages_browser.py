@@ -16,7 +16,13 @@ DEMO_PAGES = [
     "/areas/neighborhood/N43",
     "/areas",
 ]
-REAL_PAGES = ["/measures/plan-226", "/measures/city-on-time?layer=csa", "/areas/csa/1", "/areas/neighborhood"]
+REAL_PAGES = [
+    "/measures/sw-municipal-can-p90-days",
+    "/measures/plan-226",
+    "/measures/city-on-time?layer=csa",
+    "/areas/csa/1",
+    "/areas/neighborhood",
+]
 
 
 def run_axe(browser: Any, url: str) -> list[tuple[str, list[Any]]]:

@@ -29,7 +29,7 @@ from citystat.charts import (
 from citystat.charts.values import choose_digits
 from citystat.i18n import Lang, format_day, format_number, translate
 from citystat.site.areas import read_area_shapes
-from citystat.site.catalog import CADENCE_GRAINS, MeasureInfo, as_grain
+from citystat.site.catalog import CADENCE_GRAINS, MeasureInfo, as_grain, get_catalog
 from citystat.site.equity import DisparityView, EquityView, read_measure_equity
 from citystat.site.errors import InvalidRequestError
 from citystat.site.measure import MeasureView, PointView, read_measure_view
@@ -122,16 +122,16 @@ class MeasurePage:
     info: MeasureInfo
     lang: Lang
     source_lang: Lang | None
-    grain: str
-    grain_name: str
+    grain: str | None  # None: no value stored yet (the page shows what the measure is)
+    grain_name: str | None
     grain_links: tuple[Link, ...]
     headline: Headline | None
     facts: tuple[Fact, ...]
-    chart: RenderedChart
-    table: Table
+    chart: RenderedChart | None
+    table: Table | None
     year_to_date: bool  # targets are judged on the year-to-date total
     chart_notes: tuple[str, ...]
-    quality: QualitySection
+    quality: QualitySection | None
     targets: Table | None
     versions: Table
     equity: EquitySection | None
@@ -517,6 +517,29 @@ def describe_equity(
 # --- the page ---------------------------------------------------------------------------------
 
 
+def build_empty_page(info: MeasureInfo, lang: Lang) -> MeasurePage:
+    """The page of a measure with no value stored yet: what it is, who owns it, its targets."""
+    return MeasurePage(
+        info=info,
+        lang=lang,
+        source_lang=mark_source(lang),
+        grain=None,
+        grain_name=None,
+        grain_links=(),
+        headline=None,
+        facts=list_facts(info, lang),
+        chart=None,
+        table=None,
+        year_to_date=False,
+        chart_notes=(),
+        quality=None,
+        targets=tabulate_targets(info, lang),
+        versions=tabulate_versions(info, lang),
+        equity=None,
+        downloads=(),
+    )
+
+
 def build_measure_page(
     reader: WarehouseReader,
     measure_id: str,
@@ -531,6 +554,9 @@ def build_measure_page(
         chosen = None if grain is None else as_grain(grain)
     except ValueError as exc:
         raise InvalidRequestError(str(exc)) from exc
+    info = get_catalog(reader).find_measure(measure_id)
+    if chosen is None and info.default_grain is None:
+        return build_empty_page(info, lang)
     view = read_measure_view(reader, measure_id, chosen)
     info = view.info
     chart = render_measure_chart(build_chart_input(view), lang)
