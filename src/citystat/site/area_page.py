@@ -255,6 +255,13 @@ def tabulate_area(area: AreaInfo, items: tuple[AreaMeasure, ...], lang: Lang) ->
                 Cell(rank),
             )
         )
+    years = {item.period_label for item in items}
+    if len(years) == 1:  # one year for every row: said once, in the caption
+        (year,) = years
+        caption = translate(lang, "How services reach {area}, {period}", area=area.name, period=year)
+        columns = tuple(translate(lang, c) for c in AREA_COLUMNS if c != "Year")
+        shorter = tuple((row[0], *row[2:]) for row in rows)
+        return Table(caption, columns, shorter, (False, True, True, False, True))
     return Table(
         translate(lang, "How services reach {area}", area=area.name),
         tuple(translate(lang, c) for c in AREA_COLUMNS),
