@@ -205,3 +205,21 @@ def test_real_neighbourhoods_without_requests_count_zero(real_api: str, real_war
     assert "Belair-Parkside" not in stored and shown["Belair-Parkside"] == "0"
     assert all(read_figure(shown[name]) == stored.get(label, (0.0, None))[0] for name, label in names.items())
     assert sum(read_figure(v) for v in shown.values()) == sum(v for v, _ in stored.values())
+
+
+def test_every_area_link_of_a_layer_page_opens_the_area(real_api: str) -> None:
+    """Baltimore's neighbourhood ids hold slashes and spaces ("Bridgeview/Greenlawn"): the links are
+    percent-encoded and every one of the 278 opens its area's page."""
+    import httpx
+
+    page = fetch_page(real_api, "/areas/neighborhood")
+    table = page.tables["areas-table"]
+    links = {row[0]: links[0] for row, links in zip(table.rows, table.links, strict=True)}
+    assert links["Bridgeview/Greenlawn"] == "/areas/neighborhood/Bridgeview%2FGreenlawn"
+    assert links["Washington Village/Pigtown"] == "/areas/neighborhood/Washington%20Village%2FPigtown"
+    with httpx.Client(base_url=real_api, timeout=120) as client:
+        for name, href in links.items():
+            assert href is not None
+            response = client.get(href)
+            assert response.status_code == 200, href
+            assert f"<h1>{name}</h1>" in response.text.replace("&#39;", "'").replace("&amp;", "&"), href

@@ -25,7 +25,7 @@ from citystat.site.areas import (
     read_area_view,
 )
 from citystat.site.equity import PER
-from citystat.site.page_parts import Cell, Table, format_figure, mark_source, name_layer
+from citystat.site.page_parts import Cell, Table, format_figure, link_area, mark_source, name_layer
 from citystat.site.reader import WarehouseReader
 
 LAYER_ABOUT = {
@@ -84,6 +84,7 @@ class Figure:
 @dataclass(frozen=True)
 class AreaPage:
     area: AreaInfo
+    href: str  # this page's address
     layer_name: str
     layer_plural: str
     source_lang: Lang | None
@@ -140,7 +141,7 @@ def build_layer_page(reader: WarehouseReader, layer: str, lang: Lang) -> LayerPa
     columns += [translate(lang, "Requests"), translate(lang, "Per 1,000 residents")] if measure_id else []
     rows = []
     for area in areas:
-        row = [Cell(area.name, href=f"/areas/{layer}/{area.area_id}")]
+        row = [Cell(area.name, href=link_area(layer, area.area_id))]
         if with_population:
             row.append(Cell("–" if area.population is None else format_number(lang, area.population)))
         if measure_id:
@@ -302,6 +303,7 @@ def build_area_page(reader: WarehouseReader, layer: str, area_id: str, lang: Lan
     compared = [m for m in view.measures if m.better is not None]
     return AreaPage(
         area=view.area,
+        href=link_area(layer, area_id),
         layer_name=name_layer(lang, layer),
         layer_plural=name_layer(lang, layer, plural=True),
         source_lang=mark_source(lang),

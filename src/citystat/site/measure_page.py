@@ -42,6 +42,7 @@ from citystat.site.page_parts import (
     explain_grade,
     format_figure,
     format_words,
+    link_area,
     mark_source,
     name_grain,
     name_layer,
@@ -413,7 +414,7 @@ def tabulate_areas(equity: EquityView, info: MeasureInfo, lang: Lang) -> Table:
         numeric.append(False)
     rows = []
     for area in sorted(equity.areas, key=lambda a: (a.name or a.label).casefold()):
-        href = None if area.area_id is None else f"/areas/{equity.layer}/{area.area_id}"
+        href = None if area.area_id is None else link_area(equity.layer, area.area_id)
         name = area.name or area.label or translate(lang, "No area")
         row = [Cell(name, href=href), Cell(format_figure(lang, area.value, unit, digits))]
         if with_rate:

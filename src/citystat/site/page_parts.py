@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from citystat.charts import ChartTable
 from citystat.charts.values import choose_digits, format_plain, format_value
@@ -81,6 +82,12 @@ class Link:
     text: str
     href: str
     current: bool = False
+
+
+def link_area(layer: str, area_id: str) -> str:
+    """The address of an area's page. Ids may hold slashes and spaces (Baltimore's neighbourhood
+    "Bridgeview/Greenlawn"): they are percent-encoded, and the route takes the rest of the path."""
+    return f"/areas/{quote(layer, safe='')}/{quote(area_id, safe='')}"
 
 
 def mark_source(lang: Lang) -> Lang | None:

@@ -1,5 +1,6 @@
 """Area pages: ``/areas`` (the boundary layers), ``/areas/{layer}`` (its areas, a map of requests)
-and ``/areas/{layer}/{area_id}`` (how services reach one place against the city)."""
+and ``/areas/{layer}/{area_id}`` (how services reach one place against the city; an id may hold a
+slash, so the id is the rest of the path)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def show_layer(request: Request, layer: str) -> HTMLResponse:
     return render_page(request, "layer.html", {"nav": "areas", "page": page})
 
 
-@router.get("/areas/{layer}/{area_id}", response_class=HTMLResponse)
+@router.get("/areas/{layer}/{area_id:path}", response_class=HTMLResponse)
 def show_area(request: Request, layer: str, area_id: str) -> HTMLResponse:
     page = build_area_page(request.app.state.reader, layer, area_id, pick_lang(request))
     return render_page(request, "area.html", {"nav": "areas", "page": page})
