@@ -42,9 +42,10 @@ format: $(STAMP) ## Reformat and auto-fix
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
 
-bench: $(STAMP) ## Ingest and compute benchmarks on 1M synthetic rows (ratios to baselines, same run)
+bench: $(STAMP) ## Ingest, compute and web benchmarks on 1M synthetic rows (ratios to baselines, same run)
 	$(BIN)/citystat bench ingest --rows 1000000
 	$(BIN)/citystat bench compute --rows 1000000
+	$(BIN)/citystat bench web --rows 1000000 --reuse
 
 screenshots: $(STAMP) ## PNGs of the home and a measure page at 1280 and 375 px into screenshots/ (demo city if no warehouse)
 	$(BIN)/citystat screenshots --out screenshots

@@ -194,6 +194,20 @@ def ingest_requests_cmd(
                 print_result(result)
 
 
+@ingest_app.command("service-types")
+def ingest_service_types_cmd(
+    file: Annotated[
+        Path, typer.Argument(help="CSV with one column of service types (request_type, SRType...).")
+    ],
+    force: Annotated[bool, typer.Option(help="Reload even if the list is this file already.")] = False,
+) -> None:
+    """Load (replace) the city's published list of service types; the front door offers them all."""
+    from citystat.ingest.service_types import ingest_service_types
+
+    with reported_errors(), open_city() as (con, _profile):
+        print_result(ingest_service_types(con, file, force=force))
+
+
 @ingest_app.command("boundaries")
 def ingest_boundaries_cmd(
     file: Annotated[Path, typer.Argument(help="GeoJSON FeatureCollection in longitude/latitude.")],
@@ -386,6 +400,33 @@ def store_add_api_key_cmd(
     console.print(key)
 
 
+@store_app.command("add-staff")
+def store_add_staff_cmd(
+    email: Annotated[str, typer.Argument(help="The staff member's e-mail (their sign-in name).")],
+    name: Annotated[str, typer.Option(help="Their name, as shown to other staff.")],
+    role: Annotated[
+        str, typer.Option(help="admin (every request) or agency (their agency's requests).")
+    ] = "agency",
+    agency: Annotated[
+        str | None, typer.Option(help="For role agency: the agency whose requests they work on.")
+    ] = None,
+    password_env: Annotated[
+        str, typer.Option(help="Environment variable holding the password (never typed on the command line).")
+    ] = "CITYSTAT_NEW_STAFF_PASSWORD",
+) -> None:
+    """Create a staff account; the password is read from an environment variable and kept only hashed."""
+    import os
+
+    from citystat.staff.accounts import create_staff
+
+    password = os.environ.get(password_env, "")
+    with reported_errors(), open_store_sessions().begin() as session:
+        user = create_staff(
+            session, email=email, name=name, password=password, role=role, agency=agency, actor="cli"
+        )
+        console.print(f"staff account {user.email} ({user.role}{', ' + agency if agency else ''}) created")
+
+
 @app.command("export-requests")
 def export_requests_cmd(
     output: Annotated[Path, typer.Argument(help="File to write (a GeoReport v2 requests.json).")],
@@ -429,6 +470,8 @@ def sync_cmd() -> None:
 def serve_cmd(
     host: Annotated[str | None, typer.Option(help="Bind address (CITYSTAT_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (CITYSTAT_PORT).")] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn's log level: debug, info, warning ...")] = "info",
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
 ) -> None:
     """Run the web server."""
     import uvicorn
@@ -437,7 +480,11 @@ def serve_cmd(
 
     settings = State.settings
     uvicorn.run(
-        create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info"
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=log_level,
+        access_log=access_log,
     )
 
 
@@ -520,6 +567,108 @@ def bench_compute_cmd(
     console.print(table)
     for goal, met in report.get("goals", {}).items():
         console.print(f"  {'[green]met[/]' if met else '[yellow]not met[/]'}: {goal}", highlight=False)
+    if out is not None:
+        out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+@bench_app.command("open311")
+def bench_open311_cmd(
+    rows: Annotated[
+        int, typer.Option(help="Synthetic requests in the city served (its service list).")
+    ] = 20_000,
+    clients: Annotated[int, typer.Option(help="Concurrent clients (one keep-alive connection each).")] = 20,
+    requests: Annotated[int, typer.Option(help="Timed requests per operation.")] = 1000,
+    out: Annotated[Path | None, typer.Option(help="Also write the report as JSON here.")] = None,
+) -> None:
+    """POST and GET throughput and p95 latency of the Open311 server on the SQLite store, next to a
+    bare FastAPI endpoint doing one insert (the baseline), measured in the same run."""
+    from citystat.bench_open311 import bench_open311
+
+    with reported_errors(), staged_progress_bar("Open311 benchmark") as (progress, stage):
+        report = bench_open311(
+            State.settings.data_dir / "bench",
+            rows=rows,
+            clients=clients,
+            requests=requests,
+            progress=progress,
+            stage=stage,
+        )
+    title = f"Open311 benchmark: {clients} clients, {requests:,} requests per operation"
+    table = Table(title=f"{title} ({report['cpus']} CPUs)")
+    for column in ("operation", "req/s", "p50 ms", "p95 ms", "statuses", "errors", "cost vs baseline"):
+        table.add_column(column, justify="left" if column in ("operation", "statuses") else "right")
+    for step in report["steps"]:
+        ratio = step["ratio_to_baseline"]
+        table.add_row(
+            step["name"],
+            f"{step['requests_per_second']:,.0f}",
+            f"{step['p50_ms']:.1f}",
+            f"{step['p95_ms']:.1f}",
+            ", ".join(f"{k}: {v}" for k, v in step["statuses"].items()),
+            str(step["errors"]),
+            "–" if ratio is None else f"{ratio:.2f}×",
+        )
+    console.print(table)
+    if out is not None:
+        out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+@bench_app.command("web")
+def bench_web_cmd(
+    rows: Annotated[int, typer.Option(help="Synthetic requests in the benchmark city.")] = 1_000_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    clients: Annotated[int, typer.Option(help="Concurrent clients (one keep-alive connection each).")] = 50,
+    requests: Annotated[int, typer.Option(help="Timed requests per target.")] = 2000,
+    reuse: Annotated[
+        bool, typer.Option(help="Serve the city an earlier run built for these --rows/--seed, if any.")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="Also write the report as JSON here.")] = None,
+) -> None:
+    """Latency and throughput of `citystat serve` (a real process) for the home page, a measure
+    page and an API values call, against a static file the same server serves (the baseline).
+
+    The city is built under the data folder (bench/); --reuse keeps an earlier one."""
+    from citystat.bench_web import bench_web
+
+    with reported_errors(), staged_progress_bar("web benchmark") as (progress, stage):
+        report = bench_web(
+            State.settings.data_dir / "bench",
+            rows=rows,
+            seed=seed,
+            clients=clients,
+            requests=requests,
+            reuse=reuse,
+            progress=progress,
+            stage=stage,
+        )
+    table = Table(
+        title=f"web benchmark: {report['service_requests']:,} requests in the city, {clients} clients,"
+        f" {requests:,} requests per target ({report['cpus']} CPUs)"
+    )
+    for column in ("target", "path", "req/s", "p50 ms", "p95 ms", "statuses", "errors", "ratio to static"):
+        table.add_column(column, justify="left" if column in ("target", "path", "statuses") else "right")
+    for step in report["steps"]:
+        ratio = step["ratio_to_static"]
+        table.add_row(
+            step["name"],
+            step["path"],
+            f"{step['requests_per_second']:,.0f}",
+            f"{step['p50_ms']:.1f}",
+            f"{step['p95_ms']:.1f}",
+            " ".join(f"{code}×{n}" for code, n in step["statuses"].items()),
+            f"{step['errors']:,}",
+            "-" if ratio is None else f"{ratio:.2f}",
+        )
+    console.print(table)
+    console.print(
+        f"  server: {report['server']}; load average {report['load_before']:.1f} before,"
+        f" {report['load_after']:.1f} after",
+        highlight=False,
+    )
+    firsts = ", ".join(
+        f"{name} {f['status']} in {f['ms']:,.0f} ms" for name, f in report["first_requests"].items()
+    )
+    console.print(f"  first request of each target (cold caches): {firsts}", highlight=False)
     if out is not None:
         out.write_text(json.dumps(report, indent=2), encoding="utf-8")
 

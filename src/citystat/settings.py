@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     rate_limit_api_key: int = Field(
         600, description="Requests submitted per minute with one Open311 api_key."
     )
+    staff_session_minutes: int = Field(
+        480, description="How long a staff sign-in lasts before staff must sign in again, in minutes."
+    )
     host: str = Field("127.0.0.1", description="Address the web server binds to.")
     port: int = Field(8000, description="Port the web server listens on.")
     secret_key: str = Field(

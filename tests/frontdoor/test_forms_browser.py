@@ -23,6 +23,7 @@ WORDS = {
         "find": "Search",
         "go": "Continue",
         "address": "Address or place",
+        "service": "Pothole Repair",
         "size": "Larger than a car tyre",
         "send": "Send report",
         "done": "Report sent",
@@ -32,7 +33,8 @@ WORDS = {
         "find": "Buscar",
         "go": "Continuar",
         "address": "Dirección o lugar",
-        "size": "Larger than a car tyre",  # service questions are catalogue text (English)
+        "service": "Reparación de baches",
+        "size": "Más grande que una llanta",
         "send": "Enviar informe",
         "done": "Informe enviado",
     },
@@ -49,7 +51,7 @@ def test_a_resident_files_a_request_without_javascript(browser: Any, forms: Form
         assert page.locator("html").get_attribute("lang") == lang
         page.get_by_role("searchbox").fill(words["search"])
         page.get_by_role("button", name=words["find"]).click()
-        page.get_by_role("link", name="Pothole Repair").click()
+        page.get_by_role("link", name=words["service"]).click()
         page.get_by_label(words["address"]).fill("200 N Holliday St")
         page.get_by_role("button", name=words["go"]).click()
         page.get_by_role(

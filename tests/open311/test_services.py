@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +15,7 @@ from citystat.open311.catalogue import load_service_catalogue
 from citystat.open311.services import build_services, read_service_types
 from citystat.warehouse import connect
 from tests.conftest import REAL, SAMPLE_2019
+from tests.test_cli_and_server import run
 
 TIME = "%m/%d/%Y %I:%M:%S %p"
 
@@ -106,3 +109,29 @@ def test_a_list_question_without_answers_is_refused(tmp_path) -> None:
     )
     with pytest.raises(ConfigError, match=r"bad\.yaml.*SIZE: a singlevaluelist needs values"):
         load_service_catalogue(str(path))
+
+
+def test_the_city_s_published_types_join_the_list(sample_warehouse: Path, tmp_path: Path) -> None:
+    """Open Baltimore's list of request types (320, January 2019 - October 2020) loads through the
+    CLI; the service list is then every type of the list or the requests, less staff work."""
+    published = REAL / "baltimore-boundaries" / "311_request_types_2019_2020.csv"
+    warehouse = tmp_path / "types.duckdb"
+    shutil.copy(sample_warehouse, warehouse)
+    done = run(["ingest", "service-types", str(published)], warehouse)
+    assert "320" in done.stdout
+    again = run(["ingest", "service-types", str(published)], warehouse)
+    assert "nothing changed" in again.stdout
+
+    listed = set(pd.read_csv(published, dtype=str)["request_type"].str.strip())
+    in_requests = set(pd.read_csv(SAMPLE_2019, dtype=str, usecols=["SRType"])["SRType"])
+    con = connect(warehouse, read_only=True)
+    try:
+        types = read_service_types(con)
+    finally:
+        con.close()
+    assert {t.code for t in types} == listed | in_requests
+    services = build_services(types, load_service_catalogue("baltimore"))
+    everything = listed | in_requests
+    assert {s.code for s in services} == {c for c in everything if not re.search(r"\bProactive\b", c, re.I)}
+    unused = next(s for s in services if s.code in listed - in_requests and s.code.startswith("TRM-"))
+    assert (unused.requests, unused.expected_days, unused.agency) == (0, None, "Transportation")

@@ -106,6 +106,30 @@ def query_values(
     """Rows of ``measure_values`` (:data:`VALUE_COLUMNS`) of one dimension, for one measure and
     grain or, when ``measure_id``/``grain`` is None, for every one, ordered by measure, grain,
     period, dimension value and version; the version in force only unless ``all_versions``."""
+    cursor = select_values(
+        con,
+        measure_id=measure_id,
+        grain=grain,
+        dimension=dimension,
+        start=start,
+        end=end,
+        all_versions=all_versions,
+    )
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def select_values(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    measure_id: str | None,
+    grain: Grain | None,
+    dimension: str,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    all_versions: bool = False,
+) -> duckdb.DuckDBPyConnection:
+    """The query of :func:`query_values`, executed: fetch its rows as tuples or as Arrow."""
     select = ", ".join(f"v.{c}" for c in VALUE_COLUMNS)
     in_force = (
         ""
@@ -113,7 +137,7 @@ def query_values(
         else "QUALIFY v.version = max(v.version)"
         " OVER (PARTITION BY v.measure_id, v.grain, v.period_start, v.dimension_value)"
     )
-    cursor = con.execute(
+    return con.execute(
         f"""
         SELECT {select}
         FROM measure_values v
@@ -135,5 +159,3 @@ def query_values(
             "all": all_versions,
         },
     )
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

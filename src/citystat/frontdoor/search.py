@@ -47,8 +47,17 @@ def search_services(services: tuple[Service, ...], text: str) -> list[Service]:
         return []
     ranked: list[tuple[int, str, Service]] = []
     for service in services:
-        name = fold(service.name)
-        extra = fold(" ".join([*service.keywords, service.description, *service.group.values()]))
+        name = fold(f"{service.name} {service.name_es or ''}")
+        extra = fold(
+            " ".join(
+                [
+                    *service.keywords,
+                    service.description,
+                    service.description_es or "",
+                    *service.group.values(),
+                ]
+            )
+        )
         score = 0
         for word in words:
             if word in name:

@@ -24,6 +24,10 @@ LIST_TYPES = ("singlevaluelist", "multivaluelist")
 class AttributeValue(BaseModel):
     key: str
     name: str
+    name_es: str | None = None  # the answer in Spanish, for the request forms
+
+    def label(self, lang: str) -> str:
+        return (self.name_es if lang == "es" else None) or self.name
 
 
 class AttributeSpec(BaseModel):
@@ -37,6 +41,10 @@ class AttributeSpec(BaseModel):
     datatype_description: str | None = None
     variable: bool = True
     values: list[AttributeValue] = Field(default_factory=list)
+    description_es: str | None = None  # the question in Spanish, for the request forms
+
+    def question(self, lang: str) -> str:
+        return (self.description_es if lang == "es" else None) or self.description
 
     @model_validator(mode="after")
     def check_values(self) -> AttributeSpec:
@@ -52,6 +60,8 @@ class AttributeSpec(BaseModel):
 
 class ServiceSpec(BaseModel):
     description: str = ""
+    name_es: str | None = None  # the service's name in Spanish (the English name comes from its code)
+    description_es: str | None = None
     # realtime: a POST creates the request at once; batch: a POST is queued and answered with a token
     type: Literal["realtime", "batch", "blackbox"] = "realtime"
     keywords: list[str] = Field(default_factory=list)
@@ -69,6 +79,7 @@ class GroupSpec(BaseModel):
     prefix: str
     en: str
     es: str
+    agency: str | None = None  # who handles the group's types when no request says
 
 
 class ServiceCatalogue(BaseModel):

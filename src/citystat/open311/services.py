@@ -43,6 +43,15 @@ class Service:
     keywords: tuple[str, ...]
     attributes: tuple[AttributeSpec, ...]
     type: str = "realtime"  # Open311: realtime | batch (queued, answered with a token) | blackbox
+    name_es: str | None = None
+    description_es: str | None = None
+
+    def title(self, lang: Lang) -> str:
+        """The name residents read, in their language when the catalogue has it."""
+        return (self.name_es if lang == "es" else None) or self.name
+
+    def summary(self, lang: Lang) -> str:
+        return (self.description_es if lang == "es" else None) or self.description
 
     @property
     def metadata(self) -> bool:
@@ -54,17 +63,23 @@ class Service:
 
 
 def read_service_types(con: duckdb.DuckDBPyConnection) -> list[ServiceType]:
-    """Every service code in the warehouse, with its usual agency, volume and expected days."""
+    """Every service code the requests hold or the city's published list names, with its usual
+    agency, volume and expected days (none for a type no request has used yet)."""
     rows = con.execute(
         """
-        SELECT service_code,
-               mode(agency) AS agency,
-               count(*) AS requests,
-               median(date_diff('second', created_at, due_at))
-                   FILTER (WHERE due_at >= created_at) / ? AS expected_days
-        FROM service_requests
-        GROUP BY service_code
-        ORDER BY service_code
+        WITH seen AS (
+            SELECT service_code,
+                   mode(agency) AS agency,
+                   count(*) AS requests,
+                   median(date_diff('second', created_at, due_at))
+                       FILTER (WHERE due_at >= created_at) / ? AS expected_days
+            FROM service_requests
+            GROUP BY service_code
+        )
+        SELECT coalesce(seen.service_code, listed.service_code) AS service_code,
+               seen.agency, coalesce(seen.requests, 0), seen.expected_days
+        FROM seen FULL OUTER JOIN service_types AS listed USING (service_code)
+        ORDER BY 1
         """,
         [SECONDS_PER_DAY],
     ).fetchall()
@@ -92,11 +107,12 @@ def is_staff_only(code: str, words: Iterable[str]) -> bool:
     return any(re.search(rf"\b{re.escape(w)}\b", code, flags=re.IGNORECASE) for w in words)
 
 
-def find_group(code: str, catalogue: ServiceCatalogue) -> tuple[str | None, dict[str, str]]:
+def find_group(code: str, catalogue: ServiceCatalogue) -> tuple[str | None, dict[str, str], str | None]:
+    """The code's group prefix, its names by language, and the agency that usually handles it."""
     for group in catalogue.groups:
         if trim_code(code).startswith(group.prefix):
-            return group.prefix, {"en": group.en, "es": group.es}
-    return None, dict(catalogue.other_group)
+            return group.prefix, {"en": group.en, "es": group.es}, group.agency
+    return None, dict(catalogue.other_group), None
 
 
 def build_services(types: Iterable[ServiceType], catalogue: ServiceCatalogue) -> tuple[Service, ...]:
@@ -105,7 +121,7 @@ def build_services(types: Iterable[ServiceType], catalogue: ServiceCatalogue) ->
     for kind in types:
         if is_staff_only(kind.code, catalogue.staff_only):
             continue
-        prefix, group = find_group(kind.code, catalogue)
+        prefix, group, usual_agency = find_group(kind.code, catalogue)
         spec = catalogue.services.get(kind.code)
         services.append(
             Service(
@@ -113,12 +129,14 @@ def build_services(types: Iterable[ServiceType], catalogue: ServiceCatalogue) ->
                 name=name_service(kind.code, prefix),
                 description=spec.description if spec else "",
                 group=group,
-                agency=kind.agency,
+                agency=kind.agency or usual_agency,
                 expected_days=kind.expected_days,
                 requests=kind.requests,
                 keywords=tuple(spec.keywords) if spec else (),
                 attributes=tuple(sorted(spec.attributes, key=lambda a: a.order)) if spec else (),
                 type=spec.type if spec else "realtime",
+                name_es=spec.name_es if spec else None,
+                description_es=spec.description_es if spec else None,
             )
         )
     return tuple(sorted(services, key=lambda s: (s.group["en"], s.name.lower(), s.code)))

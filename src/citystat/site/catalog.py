@@ -497,3 +497,30 @@ def search_measures(reader: WarehouseReader, text: str, *, limit: int | None = 5
     definition matches, whole words outrank prefixes."""
     hits = rank_measures(get_catalog(reader).active(), text)
     return hits if limit is None else hits[:limit]
+
+
+def filter_measures(
+    reader: WarehouseReader,
+    *,
+    agency_id: str | None = None,
+    pillar_id: str | None = None,
+    text: str | None = None,
+) -> tuple[MeasureInfo, ...]:
+    """Measures that are not retired, of one agency and/or one Action Plan pillar, and matching
+    ``text`` (see :func:`search_measures`: best first) or, without text, by agency then name.
+    An agency or pillar that does not exist raises :class:`NotFoundError`."""
+    catalog = get_catalog(reader)
+    if agency_id is not None:
+        catalog.find_agency(agency_id)
+    if pillar_id is not None and all(p.id != pillar_id for p in catalog.pillars):
+        raise NotFoundError("pillar", pillar_id)
+    if text is not None and text.strip():
+        measures = tuple(hit.measure for hit in rank_measures(catalog.active(), text))
+    else:
+        measures = catalog.active()
+    return tuple(
+        m
+        for m in measures
+        if (agency_id is None or m.agency_id == agency_id)
+        and (pillar_id is None or (m.action_plan is not None and m.action_plan.pillar_id == pillar_id))
+    )

@@ -21,7 +21,7 @@ from typing import Any
 from citystat.catalog.model import Grain
 from citystat.engine.periods import as_date
 from citystat.engine.query import VALUE_COLUMNS, query_series
-from citystat.site.catalog import get_catalog
+from citystat.site.catalog import CADENCE_GRAINS, get_catalog
 from citystat.site.errors import InvalidRequestError
 from citystat.site.reader import WarehouseReader
 
@@ -153,3 +153,49 @@ def page_value_rows(
     chosen = tuple(rows[first : first + page_size])
     more = first + page_size < total
     return ValuePage(chosen, total, page, page_size, pages, encode_cursor(chosen[-1]) if more else None)
+
+
+@dataclass(frozen=True)
+class ValueSelection:
+    """The values of one series that match a request's filters (the API's values and downloads)."""
+
+    measure_id: str
+    grain: Grain
+    dimension: str  # '' for citywide values
+    rows: tuple[ValueRow, ...]
+
+    @property
+    def file_stem(self) -> str:
+        """A download's file name without its suffix: ``measure-grain[-dimension]``."""
+        return "-".join(p for p in (self.measure_id, self.grain, self.dimension) if p)
+
+
+def find_values(
+    reader: WarehouseReader,
+    measure_id: str,
+    *,
+    grain: Grain | None = None,
+    dimension: str = "",
+    dimension_value: str | None = None,
+    period: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> ValueSelection:
+    """One series' stored values filtered: ``grain`` defaults to the measure's default grain (see
+    :mod:`citystat.site.catalog`; its cadence's when nothing is stored yet: no rows);
+    ``dimension`` '' is the citywide series; ``period`` is a period label (``2026-06``,
+    ``FY2026 Q1``); ``start``/``end`` bound the period start, inclusive. Raises NotFoundError for
+    an unknown measure and InvalidRequestError for a range that ends before it starts."""
+    info = get_catalog(reader).find_measure(measure_id)
+    chosen = grain or info.default_grain or CADENCE_GRAINS[info.measure.cadence]
+    if dimension_value is not None and not dimension:
+        raise InvalidRequestError("dimension_value needs a dimension (e.g. dimension=neighborhood)")
+    rows = select_value_rows(
+        read_value_rows(reader, measure_id, chosen, dimension),
+        dimension_value=dimension_value,
+        start=start,
+        end=end,
+    )
+    if period is not None:
+        rows = tuple(r for r in rows if r.period_label == period)
+    return ValueSelection(measure_id, chosen, dimension, rows)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -30,6 +30,14 @@ STATIC = Path(__file__).parent / "static"
 UPLOAD_PREFIXES = ("/report/",)  # the request forms' photo step
 API_PREFIX = "/api/"
 OPEN311_PREFIX = "/open311/"
+# The API's error codes by status (citystat.api.v1.models.ErrorCode).
+ERROR_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    503: "unavailable",
+}
 
 
 def read_status(settings: Settings) -> dict[str, object] | None:
@@ -49,7 +57,9 @@ def render_error(request: Request, status: int, detail: str) -> Response:
     if request.url.path.startswith(OPEN311_PREFIX):
         return respond_error(guess_format(request.url.path), status, detail)
     if request.url.path.startswith(API_PREFIX):
-        return JSONResponse({"error": {"status": status, "message": detail}}, status_code=status)
+        code = ERROR_CODES.get(status, "error")
+        body = {"error": {"status": status, "code": code, "message": detail}}
+        return JSONResponse(body, status_code=status, headers={"cache-control": "no-store"})
     lang = pick_lang(request)
     headings = {
         404: "Page not found",
@@ -82,6 +92,13 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return render_error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    def server_error(request: Request, exc: Exception) -> Response:
+        """A bug: the API still answers its error object (the traceback goes to the log)."""
+        if request.url.path.startswith(API_PREFIX):
+            return render_error(request, 500, "internal server error")
+        return PlainTextResponse("Internal Server Error", status_code=500)
 
     @app.exception_handler(RequestValidationError)
     def bad_parameters(request: Request, exc: RequestValidationError) -> Response:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from citystat.web.pages import areas, home, measure, report
+from citystat.web.pages import areas, home, measure, report, staff
 
 router = APIRouter(include_in_schema=False)
 router.include_router(home.router)
 router.include_router(measure.router)
 router.include_router(areas.router)
 router.include_router(report.router)
+router.include_router(staff.router)

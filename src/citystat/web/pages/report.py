@@ -368,12 +368,12 @@ def list_check_rows(request: Request, draft: Draft, service: Service) -> list[di
     if draft.lat is not None:
         where = (where + " " if where else "") + t("(with your device's location)")
     rows = [
-        {"label": t("Problem"), "value": service.name, "href": "/report"},
+        {"label": t("Problem"), "value": service.title(lang), "href": "/report"},
         {"label": t("Where"), "value": where, "href": "/report/where?from=check"},
     ]
     for attribute in service.attributes:
         answer = draft.answers.get(attribute.code)
-        names = {v.key: v.name for v in attribute.values}
+        names = {v.key: v.label(lang) for v in attribute.values}
         if isinstance(answer, list):
             shown = ", ".join(names.get(str(a), str(a)) for a in answer)
         else:
@@ -384,7 +384,7 @@ def list_check_rows(request: Request, draft: Draft, service: Service) -> list[di
             )
         rows.append(
             {
-                "label": attribute.description,
+                "label": attribute.question(lang),
                 "value": shown or t("Not answered"),
                 "href": f"/report/question/{quote(attribute.code)}?from=check",
             }
