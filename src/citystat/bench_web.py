@@ -48,6 +48,7 @@ VALUE_PAGES = 10
 STATIC_PATH = "/static/citystat.css"
 START_TIMEOUT = 120.0
 REQUEST_TIMEOUT = 120.0
+WARMUP_TIMEOUT = 900.0  # a first request builds the site's caches: 40 s for every measure on 1M rows
 
 
 class BenchWebError(CitystatError):
@@ -232,10 +233,10 @@ class Connection:
         self.reader = self.writer = None
 
 
-async def fetch_once(port: int, path: str) -> int:
+async def fetch_once(port: int, path: str, timeout: float = REQUEST_TIMEOUT) -> int:
     connection = Connection(port)
     try:
-        return await asyncio.wait_for(connection.get(path), REQUEST_TIMEOUT)
+        return await asyncio.wait_for(connection.get(path), timeout)
     finally:
         await connection.close()
 
@@ -317,7 +318,7 @@ async def warm_up(port: int, targets: Sequence[Target], clients: int) -> dict[st
     for target in targets:
         for path in target.paths:
             start = time.perf_counter()
-            status = await fetch_once(port, path)
+            status = await fetch_once(port, path, WARMUP_TIMEOUT)
             first.setdefault(target.name, {"status": status, "ms": (time.perf_counter() - start) * 1000})
         await drive(port, target.paths, clients=clients, requests=clients)
     return first

@@ -1,4 +1,4 @@
-"""A bounded schemathesis run against the live demo server: for every operation of the OpenAPI
+"""A bounded schemathesis run against the live servers (the demo city and Baltimore's real data): for every operation of the OpenAPI
 document, generated requests get no 5xx, and every answer conforms to the document (status code,
 content type, body schema).
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -55,9 +56,11 @@ def with_real_ids(strategy: Any, path: str, ids: dict[str, list[Any]]) -> Any:
     return st.builds(replace, strategy, st.tuples(*(st.sampled_from(ids[n]) for n in names)), st.booleans())
 
 
-def test_api_conforms_to_its_openapi(demo_api: str) -> None:
-    schema = schemathesis.openapi.from_url(f"{demo_api}{PREFIX}/openapi.json")
-    ids = read_real_ids(demo_api)
+@pytest.mark.parametrize("server", ["demo_api", "real_api"])
+def test_api_conforms_to_its_openapi(server: str, request: pytest.FixtureRequest) -> None:
+    base: str = request.getfixturevalue(server)
+    schema = schemathesis.openapi.from_url(f"{base}{PREFIX}/openapi.json")
+    ids = read_real_ids(base)
     seen: dict[str, set[int]] = {}
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -74,7 +77,7 @@ def test_api_conforms_to_its_openapi(demo_api: str) -> None:
         )
         def check(case: Any) -> None:
             response = case.call_and_validate(
-                base_url=demo_api, timeout=60, excluded_checks=[positive_data_acceptance]
+                base_url=base, timeout=60, excluded_checks=[positive_data_acceptance]
             )
             seen[case.operation.path].add(response.status_code)
 

@@ -95,6 +95,8 @@ def test_error_objects(demo_api: str, method: str, path: str, status: int, code:
     assert set(body) == {"error"} and set(body["error"]) == {"status", "code", "message"}
     assert (body["error"]["status"], body["error"]["code"]) == (status, code)
     assert body["error"]["message"]
+    if status == 405:
+        assert response.headers["allow"] == "GET"
 
 
 def test_openapi_covers_the_api_only(demo_api: str) -> None:
@@ -171,3 +173,30 @@ def test_no_warehouse_and_bugs_answer_the_error_object(tmp_path: Path) -> None:
         broken = client.get(f"{PREFIX}/measures")
     assert broken.status_code == 500
     assert broken.json() == {"error": {"status": 500, "code": "error", "message": "internal server error"}}
+
+
+def test_a_new_warehouse_revision_changes_the_etag(demo_warehouse: Path, tmp_path: Path) -> None:
+    """After a load (here: the file's modification time moves on) the old ETag no longer matches
+    and the kept answers are dropped."""
+    import os
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from citystat.settings import Settings
+    from citystat.web import create_app
+
+    warehouse = tmp_path / "copy.duckdb"
+    shutil.copy(demo_warehouse, warehouse)
+    app = create_app(Settings(warehouse=warehouse))
+    url = f"{PREFIX}/measures/city-requests/values?grain=month&limit=3"
+    with TestClient(app) as client:
+        before = client.get(url)
+        assert client.get(url, headers={"if-none-match": before.headers["etag"]}).status_code == 304
+        stat = warehouse.stat()
+        os.utime(warehouse, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        after = client.get(url, headers={"if-none-match": before.headers["etag"]})
+    assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
+    assert after.json()["items"] == before.json()["items"]  # same data, new revision
+    cache: ResponseCache = app.state.api_cache
+    assert cache.revision == app.state.reader.revision().tag and list(cache.entries) == [url]

@@ -203,6 +203,9 @@ def test_get_requests_filters(front_door: FrontDoor) -> None:
     second = post(front_door, **{"attribute[SIZE]": "large"}).json()[0]["service_request_id"]
     listed = httpx.get(f"{front_door.open311}/requests.json").json()
     ids = [r["service_request_id"] for r in listed]
+    root = parse_xml(httpx.get(f"{front_door.open311}/requests.xml"))
+    assert root.tag == "service_requests"
+    assert [r.findtext("service_request_id") for r in root.findall("request")] == ids
     assert first in ids and second in ids
     assert ids.index(second) < ids.index(first)  # newest first
     # service_request_id overrides every other filter, even an impossible status

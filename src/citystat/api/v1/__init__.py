@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
-from citystat.api.v1 import catalog, places, series
+from citystat.api.v1 import catalog, downloads, places, series
 from citystat.api.v1.caching import CachedRoute
 from citystat.api.v1.models import ErrorBody
 from citystat.api.v1.openapi import build_openapi
@@ -39,6 +39,7 @@ router = APIRouter(
 )
 router.include_router(catalog.router)
 router.include_router(series.router)
+router.include_router(downloads.router)
 router.include_router(places.router)
 OPENAPI: dict[str, Any] = {}
 
