@@ -308,3 +308,23 @@ def test_real_measure_without_values_still_has_a_page(real_api: str, real_wareho
     assert "No values yet" in page.text
     assert "values-table" not in page.tables
     assert fetch_page(real_api, f"/measures/{measure_id}?grain=month").status == 400  # asked for values
+
+
+def test_demo_download_links_serve_the_values(demo_page: Page, demo_api: str, demo_warehouse: Path) -> None:
+    """The page's CSV and Parquet links answer with the measure's values (the API's downloads)."""
+    import csv
+    import io
+
+    import httpx
+
+    links = dict((text, href) for href, text in demo_page.links)
+    response = httpx.get(demo_api + links["All values as CSV"], timeout=120)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    stored = read_stored(demo_warehouse, DEMO_MEASURE, "month")
+    # the measure's citywide monthly values: the same periods and values as the page's table
+    assert [(r["grain"], r["dimension"]) for r in rows] == [("month", "")] * len(stored)
+    assert [(r["period_label"], float(r["value"])) for r in rows] == [(label, v) for label, _, v in stored]
+    assert {r["measure_id"] for r in rows} == {DEMO_MEASURE}
+    parquet = httpx.get(demo_api + links["All values as Parquet"], timeout=120)
+    assert parquet.status_code == 200 and parquet.content[:4] == b"PAR1"
