@@ -41,3 +41,22 @@ def test_screenshots_of_home_and_measure_page(browser: Any, demo_warehouse: Path
         assert height >= 800
     # the measure page is long (every section, full page), the phone version longer still
     assert read_png_size(shots[3].file)[1] > read_png_size(shots[1].file)[1] > 3000
+
+
+def test_demo_city_is_built_only_when_there_is_no_warehouse(
+    demo_warehouse: Path, tmp_path: Path, monkeypatch: Any
+) -> None:
+    import citystat.demo.load
+    from citystat.screenshots import DEMO_ROWS, DEMO_SEED, ensure_warehouse
+
+    built: list[tuple[Path, Path, int, int]] = []
+
+    def build_demo(warehouse: Path, data_dir: Path, *, rows: int, seed: int) -> None:
+        built.append((warehouse, data_dir, rows, seed))
+
+    monkeypatch.setattr(citystat.demo.load, "build_demo", build_demo)
+    ensure_warehouse(Settings(warehouse=demo_warehouse, data_dir=tmp_path))
+    assert built == []  # an existing warehouse is used as it is
+    missing = tmp_path / "new.duckdb"
+    ensure_warehouse(Settings(warehouse=missing, data_dir=tmp_path / "data"))
+    assert built == [(missing, tmp_path / "data" / "demo", DEMO_ROWS, DEMO_SEED)]
