@@ -167,3 +167,21 @@ def test_equity_notes_in_words(demo_reader: WarehouseReader) -> None:
     assert explain_equity(hoods, catalog.find_measure("city-requests"), "es")[-1] == (
         "Esta medida no tiene una dirección mejor, así que las áreas no se clasifican."
     )
+
+
+def test_period_links_keep_the_chosen_layer(demo_reader: WarehouseReader) -> None:
+    from citystat.site.measure_page import build_measure_page
+
+    page = build_measure_page(demo_reader, "city-on-time", "en", layer="neighborhood")
+    assert [(link.text, link.href, link.current) for link in page.grain_links] == [
+        ("Weekly", "/measures/city-on-time?grain=week&layer=neighborhood", False),
+        ("Monthly", "/measures/city-on-time?grain=month&layer=neighborhood", True),
+        ("Quarterly (fiscal year)", "/measures/city-on-time?grain=fiscal_quarter&layer=neighborhood", False),
+        ("Yearly (fiscal year)", "/measures/city-on-time?grain=fiscal_year&layer=neighborhood", False),
+    ]
+    assert page.equity is not None and page.equity.layer == "neighborhood"
+    assert [link.href for link in page.equity.layer_links][
+        1
+    ] == "/measures/city-on-time?grain=month&layer=csa#by-area"
+    plain = build_measure_page(demo_reader, "city-on-time", "en")
+    assert plain.grain_links[0].href == "/measures/city-on-time?grain=week"

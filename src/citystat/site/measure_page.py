@@ -570,7 +570,11 @@ def build_measure_page(
         grain=view.grain,
         grain_name=name_grain(lang, view.grain),
         grain_links=tuple(
-            Link(name_grain(lang, g.grain), f"/measures/{info.id}?grain={g.grain}", g.grain == view.grain)
+            Link(
+                name_grain(lang, g.grain),
+                f"/measures/{info.id}?{urlencode({'grain': g.grain, **({'layer': layer} if layer else {})})}",
+                g.grain == view.grain,
+            )
             for g in sorted(info.grains, key=lambda g: GRAINS.index(g.grain))
             if g.periods
         ),
