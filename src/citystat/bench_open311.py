@@ -35,6 +35,7 @@ from citystat.bench_web import (
     Target,
     free_port,
     prepare_web_city,
+    run_async,
     serve_command,
     start_server,
     stop_server,
@@ -127,18 +128,18 @@ def time_side(
     if key:
         form["api_key"] = key
     body = urlencode(form).encode()
-    asyncio.run(drive_form(port, [("POST", post_path, body)] * clients, clients=clients))  # warm up
-    samples, bodies, seconds = asyncio.run(
+    run_async(drive_form(port, [("POST", post_path, body)] * clients, clients=clients))  # warm up
+    samples, bodies, seconds = run_async(
         drive_form(port, [("POST", post_path, body)] * requests, clients=clients)
     )
     steps = [summarize(Target(f"{name}: POST", (post_path,)), samples, seconds)]
     ids = read_ids(bodies) or ["1"]
     gets = [("GET", get_path.format(id=ids[n % len(ids)]), b"") for n in range(requests)]
-    samples, _, seconds = asyncio.run(drive_form(port, gets, clients=clients))
+    samples, _, seconds = run_async(drive_form(port, gets, clients=clients))
     steps.append(summarize(Target(f"{name}: GET one", (get_path,)), samples, seconds))
     if list_path:
         lists = [("GET", list_path, b"")] * requests
-        samples, _, seconds = asyncio.run(drive_form(port, lists, clients=clients))
+        samples, _, seconds = run_async(drive_form(port, lists, clients=clients))
         steps.append(summarize(Target(f"{name}: GET list", (list_path,)), samples, seconds))
     return steps
 

@@ -31,14 +31,16 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import citystat
 from citystat.errors import CitystatError
 
+T = TypeVar("T")
 ProgressFn = Callable[[int, int], None]
 StageFn = Callable[[str], None]
 
@@ -161,7 +163,7 @@ def wait_until_listening(server: subprocess.Popen[bytes], port: int, log: Path) 
             tail = log.read_text(errors="replace").strip().splitlines()[-15:]
             raise BenchWebError(f"the server exited ({server.returncode}):\n" + "\n".join(tail))
         try:
-            status = asyncio.run(fetch_once(port, "/healthz"))
+            status = run_async(fetch_once(port, "/healthz"))
         except OSError:
             status = 0
         if status == 200:
@@ -178,6 +180,17 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=15)
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run``, also from a thread whose event loop is already running (a caller inside
+    an async framework, or Playwright's sync API in the same test process): then in a fresh thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 # --- a small keep-alive HTTP/1.1 client -----------------------------------------------------------
@@ -329,11 +342,11 @@ def run_targets(
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     say = stage or (lambda _m: None)
     say(f"warming up: every URL once, then {clients} requests per target")
-    first = asyncio.run(warm_up(port, targets, clients))
+    first = run_async(warm_up(port, targets, clients))
     steps = []
     for target in targets:
         say(f"timing {target.name}: {requests:,} requests from {clients} clients")
-        samples, seconds = asyncio.run(drive(port, target.paths, clients=clients, requests=requests))
+        samples, seconds = run_async(drive(port, target.paths, clients=clients, requests=requests))
         steps.append(summarize(target, samples, seconds))
     compare_to_static(steps)
     return first, steps
