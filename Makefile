@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run demo serve test lint format bench clean
+.PHONY: help setup run demo serve test lint format bench screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ bench: $(STAMP) ## Ingest, compute and web benchmarks on 1M synthetic rows (rati
 	$(BIN)/citystat bench ingest --rows 1000000
 	$(BIN)/citystat bench compute --rows 1000000
 	$(BIN)/citystat bench web --rows 1000000 --reuse
+
+screenshots: $(STAMP) ## PNGs of the home and a measure page at 1280 and 375 px into screenshots/ (demo city if no warehouse)
+	$(BIN)/citystat screenshots --out screenshots
 
 clean: ## Remove the venv, generated data and the warehouse
 	rm -rf $(VENV) data citystat.duckdb citystat.duckdb.wal citystat-store.db* .pytest_cache .mypy_cache .ruff_cache

@@ -343,3 +343,20 @@ def test_labels_must_cover_every_period_of_the_chart() -> None:
     xmr = build_chart(list(zip(MONTHS[:6], [1.0, 2.0, 3.0, 2.0, 1.0, 2.0], strict=True)))
     with pytest.raises(ValueError, match="2025-06"):
         build_measure_chart("Requests", "count", xmr, direction="up", labels=MONTHS[:5])
+
+
+def test_plot_starts_right_of_the_widest_tick_label() -> None:
+    """Tick labels end 8 px left of the plot: "2,000,000" (9 characters at about 6.6 px) needs the
+    plot to start at 75.4 px, where "80%" leaves it at the usual 64."""
+    from citystat.charts.measure import LEFT, build_frame
+
+    millions = MeasureChart(
+        "Materials", "count", True, (ChartPoint("Q1", 662_174.0), ChartPoint("Q2", 24.0)), target=2e6
+    )
+    shares = MeasureChart("On time", "percent", True, (ChartPoint("Q1", 0.8), ChartPoint("Q2", 0.7)))
+    frame = build_frame(millions)
+    assert frame.y.ticks[-1] == 2_000_000
+    assert frame.x0 == pytest.approx(9 * 6.6 + 16)
+    assert build_frame(shares).x0 == LEFT
+    svg = render_measure_chart(millions, "en").svg
+    assert 'x="67.4"' in svg  # the "2,000,000" label's right end, 8 px left of the plot

@@ -488,6 +488,24 @@ def serve_cmd(
     )
 
 
+@app.command("screenshots")
+def screenshots_cmd(
+    out: Annotated[Path, typer.Option(help="Folder for the PNG files.")] = Path("screenshots"),
+    measure: Annotated[str | None, typer.Option(help="Measure id (default: one with targets).")] = None,
+    lang: Annotated[str, typer.Option(help="Page language: en or es.")] = "en",
+) -> None:
+    """Screenshots of the home page and a measure page at 1280 and 375 px (Chromium)."""
+    from citystat.screenshots import take_screenshots
+
+    with reported_errors():
+        shots = take_screenshots(State.settings, out, measure_id=measure, lang=lang)
+    for shot in shots:
+        wide = " [red]wider than the window[/]" if shot.overflows else ""
+        console.print(f"{shot.file} ({shot.path}, {shot.width} px){wide}", highlight=False)
+    if any(shot.overflows for shot in shots):
+        raise typer.Exit(1)
+
+
 @bench_app.command("ingest")
 def bench_ingest_cmd(
     rows: Annotated[int, typer.Option(help="Synthetic requests in the benchmark file.")] = 1_000_000,

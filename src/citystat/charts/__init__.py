@@ -8,7 +8,8 @@ language (English or Spanish, through :mod:`citystat.i18n`).
 - :func:`render_measure_chart`: a measure over time with XmR centre line, process limits, target
   and signals (:func:`build_measure_chart` makes its input from an XmR chart);
 - :func:`render_bars`: a comparison, with an optional reference such as the city average;
-- :func:`render_choropleth`: a map of areas shaded by value.
+- :func:`render_choropleth`: a map of areas shaded by value;
+- :func:`render_locator`: a small map picking out one area among its layer's.
 
 Why hand-written SVG rather than Altair/vl-convert (measured on the same 2-core machine): a
 Vega-Lite layered line chart took 28-52 ms per render once warm and 360 ms on the first call in a
@@ -23,6 +24,7 @@ simplifies the boundaries and caches them), and every element is under test.
 from citystat.charts.bars import render_bars
 from citystat.charts.choropleth import render_choropleth
 from citystat.charts.from_xmr import SIGNAL_NAMES, build_measure_chart, prefer_higher
+from citystat.charts.locator import render_locator
 from citystat.charts.measure import render_measure_chart
 from citystat.charts.model import (
     AreaShape,
@@ -46,6 +48,7 @@ __all__ = [
     "prefer_higher",
     "render_bars",
     "render_choropleth",
+    "render_locator",
     "render_measure_chart",
     "summarize_change",
     "summarize_ranking",

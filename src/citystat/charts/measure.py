@@ -85,12 +85,25 @@ def build_frame(chart: MeasureChart) -> Frame:
         floor=0.0 if cannot_go_below_zero(chart.unit) else None,
         ceiling=1.0 if chart.unit == "percent" else None,
     )
+    x0 = place_plot_left(scale, chart.unit)
     x1 = WIDTH - RIGHT
-    return Frame(LEFT, x1, scale, (x1 - LEFT) / max(len(chart.points), 1))
+    return Frame(x0, x1, scale, (x1 - x0) / max(len(chart.points), 1))
+
+
+def choose_tick_digits(step: float, unit: str) -> int:
+    return max(0, -math.floor(math.log10(step)) - (2 if unit == "percent" else 0))
+
+
+def place_plot_left(scale: LinearScale, unit: str) -> float:
+    """Where the plot starts: far enough right for the widest y tick label (2,000,000 needs more
+    room than 80%), never less than ``LEFT``."""
+    digits = choose_tick_digits(scale.step, unit)
+    widest = max((len(format_plain("en", t, unit, digits)) for t in scale.ticks), default=0)
+    return max(LEFT, widest * CHAR_WIDTH + 16)
 
 
 def draw_y_axis(frame: Frame, chart: MeasureChart, lang: Lang) -> list[str]:
-    digits = max(0, -math.floor(math.log10(frame.y.step)) - (2 if chart.unit == "percent" else 0))
+    digits = choose_tick_digits(frame.y.step, chart.unit)
     parts = [
         draw_text(8, TOP - 12, describe_unit(lang, chart.unit), fill=colours.TEXT, class_="cs-axis-title")
     ]
