@@ -21,6 +21,7 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import httpx
@@ -223,11 +224,28 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
+def in_locator(node: Any) -> bool:
+    """Inside a ``figure.cs-locator``: a map that only shows where a place is, not data."""
+    while node is not None:
+        if node.tag == "figure" and "cs-locator" in node.classes:
+            return True
+        node = node.parent
+    return False
+
+
 def check_charts(tree: PageTree) -> list[str]:
     """Every ``svg.cs-chart`` is followed by a table in its figure or, failing that, in the section
-    around it (a long table may sit in a ``<details>`` after the figure)."""
+    around it (a long table may sit in a ``<details>`` after the figure). A locator map (where the
+    place is, no data) needs its caption instead."""
     problems = []
     for svg in (n for n in tree.find_all("svg") if "cs-chart" in n.classes):
+        if in_locator(svg):
+            figure = svg.parent
+            while figure is not None and figure.tag != "figure":
+                figure = figure.parent
+            if figure is None or not any(n.tag == "figcaption" for n in figure.walk()):
+                problems.append(f"locator map {svg.attrs.get('id', '?')} has no caption")
+            continue
         holder, found, boxed = svg.parent, False, False
         while holder is not None and not found:
             if holder.tag in ("figure", "section"):
