@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -12,6 +13,33 @@ import pytest
 from citystat.ingest import ingest_boundaries
 from citystat.profiles import CityProfile, load_profile
 from citystat.warehouse import open_warehouse, resolve_profile
+
+# Debian's Chromium, driven by Playwright by executable path (never a downloaded browser).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium for the whole session (per xdist worker): Playwright's sync API allows one
+    running instance per thread, so every browser test shares this one."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (.ci/run installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
 
 # Engine fixtures (postgres_url, spark_engine, engine, sample_warehouse) live in tests/backends.py.
 pytest_plugins = ["tests.backends"]

@@ -5,8 +5,6 @@ draws with JavaScript turned off."""
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,20 +20,7 @@ from citystat.charts import (
 from citystat.i18n import Lang
 from tests.test_charts_maps import csa_values, read_shapes
 
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's browser, installed by .ci/run (never a downloaded one)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (.ci/run installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield launched
-        launched.close()
 
 
 def write_table(rendered: RenderedChart) -> str:

@@ -11,7 +11,6 @@ import pytest
 from citystat.settings import Settings
 from citystat.store import create_session_factory, open_store, upgrade_store
 from tests.api.conftest import ServerThread, real_warehouse  # noqa: F401  (fixture)
-from tests.web.conftest import browser  # noqa: F401  (fixture)
 
 
 @dataclass(frozen=True)
