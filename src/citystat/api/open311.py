@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import yaml
 from fastapi import APIRouter, Request
@@ -18,7 +18,6 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.background import BackgroundTask
 
-from citystat.open311.directory import Directory, get_directory
 from citystat.open311.errors import Open311Error
 from citystat.open311.formats import Format, respond, respond_error
 from citystat.open311.intake import read_request_input
@@ -37,6 +36,7 @@ from citystat.open311.records import (
 )
 from citystat.store.models import RequestToken, ServiceRequest
 from citystat.web.limits import RateLimiter
+from citystat.web.state import client_of, open_directory, sessions_of
 
 PREFIX = "/open311/v2"
 FORMATS: tuple[Format, ...] = ("xml", "json")
@@ -80,15 +80,6 @@ def read_params(request: Request) -> Params:
     return params
 
 
-def open_directory(request: Request) -> Directory:
-    settings = request.app.state.settings
-    return get_directory(request.app.state.reader, settings.city or "baltimore")
-
-
-def sessions_of(request: Request) -> sessionmaker[Session]:
-    return cast("sessionmaker[Session]", request.app.state.store_sessions)
-
-
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -96,10 +87,6 @@ def now_utc() -> dt.datetime:
 def drain_queue(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
         process_queue(session)
-
-
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def check_rate(limiter: RateLimiter, key: str) -> None:

@@ -10,7 +10,6 @@ same rules as the Open311 API.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,13 +17,12 @@ from zoneinfo import ZoneInfo
 
 from citystat.frontdoor.draft import Draft
 from citystat.open311.catalogue import AttributeSpec
+from citystat.open311.intake import EMAIL, PHONE
 from citystat.open311.services import Service
 from citystat.store.models import DESCRIPTION_MAX
 
 FIXED_BEFORE = ("where", "nearby")
 FIXED_AFTER = ("describe", "photo", "contact", "check")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE = re.compile(r"^[0-9+().\- ]{7,30}$")
 ADDRESS_MAX = 500
 NAME_MAX = 200
 

@@ -12,7 +12,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session, sessionmaker
 
 from citystat.frontdoor.draft import COOKIE, MAX_AGE_SECONDS, Draft, read_draft, start_draft, write_draft
 from citystat.frontdoor.nearby import find_nearby
@@ -33,7 +32,6 @@ from citystat.frontdoor.steps import (
     question_step,
 )
 from citystat.i18n import format_day, translate
-from citystat.open311.directory import Directory, get_directory
 from citystat.open311.errors import Open311Error
 from citystat.open311.intake import read_request_input
 from citystat.open311.records import create_request, find_request, read_public_notes
@@ -41,17 +39,9 @@ from citystat.open311.services import Service
 from citystat.site import NotFoundError
 from citystat.web.lang import pick_lang
 from citystat.web.render import render_page
+from citystat.web.state import client_of, open_directory, sessions_of
 
 router = APIRouter()
-
-
-def open_directory(request: Request) -> Directory:
-    return get_directory(request.app.state.reader, request.app.state.settings.city or "baltimore")
-
-
-def sessions_of(request: Request) -> sessionmaker[Session]:
-    sessions: sessionmaker[Session] = request.app.state.store_sessions
-    return sessions
 
 
 def secret_of(request: Request) -> str:
@@ -441,7 +431,7 @@ async def send_report(request: Request) -> Response:
     params = build_submission(draft, lang)
     if draft.photo:
         params["media_url"] = [str(request.base_url) + f"media/{draft.photo}"]
-    wait = request.app.state.ip_limiter.allow(f"ip:{request.client.host if request.client else 'unknown'}")
+    wait = request.app.state.ip_limiter.allow(f"ip:{client_of(request)}")
     if wait is not None:
         error = FieldError("send", "Too many reports have been sent from here. Try again in a minute")
         rows = list_check_rows(request, draft, service)

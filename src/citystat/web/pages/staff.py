@@ -10,7 +10,7 @@ import datetime as dt
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from citystat.site import NotFoundError
 from citystat.staff.accounts import authenticate
@@ -18,14 +18,10 @@ from citystat.staff.queue import NotAllowedError, list_notes, list_queue, open_f
 from citystat.staff.sessions import COOKIE, check_csrf, end_session, make_csrf, read_session, start_session
 from citystat.store.models import StaffUser
 from citystat.web.render import render_page
+from citystat.web.state import client_of, sessions_of
 
 router = APIRouter()
 LOGIN = "/staff/login"
-
-
-def sessions_of(request: Request) -> sessionmaker[Session]:
-    sessions: sessionmaker[Session] = request.app.state.store_sessions
-    return sessions
 
 
 def now_utc() -> dt.datetime:
@@ -65,7 +61,7 @@ async def sign_in(request: Request) -> Response:
     form = await request.form()
     email = str(form.get("email") or "")
     password = str(form.get("password") or "")
-    wait = request.app.state.ip_limiter.allow(f"login:{request.client.host if request.client else 'unknown'}")
+    wait = request.app.state.ip_limiter.allow(f"login:{client_of(request)}")
     user = None
     if wait is None:
         with sessions_of(request).begin() as session:
