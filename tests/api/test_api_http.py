@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from citystat.api.v1.caching import Kept, ResponseCache, make_etag, matches_etag
 from citystat.site import WarehouseReader
+from citystat.web.caching import Kept, ResponseCache, make_etag, matches_etag
 
 PREFIX = "/api/v1"
 
@@ -53,7 +53,7 @@ def test_repeated_calls_are_served_from_the_cache(demo_root: Path, demo_warehous
     app = create_app(Settings(warehouse=demo_warehouse))
     with TestClient(app) as client:
         first = client.get(f"{PREFIX}/measures/city-requests")
-        cache: ResponseCache = app.state.api_cache
+        cache: ResponseCache = app.state.response_cache
         assert (cache.hits, cache.misses, len(cache.entries)) == (0, 1, 1)
         second = client.get(f"{PREFIX}/measures/city-requests")
         assert (cache.hits, cache.misses) == (1, 1)
@@ -198,5 +198,5 @@ def test_a_new_warehouse_revision_changes_the_etag(demo_warehouse: Path, tmp_pat
         after = client.get(url, headers={"if-none-match": before.headers["etag"]})
     assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
     assert after.json()["items"] == before.json()["items"]  # same data, new revision
-    cache: ResponseCache = app.state.api_cache
+    cache: ResponseCache = app.state.response_cache
     assert cache.revision == app.state.reader.revision().tag and list(cache.entries) == [url]

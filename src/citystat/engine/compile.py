@@ -9,6 +9,7 @@ each engine's Ibis compiler does, and features an engine cannot compute exactly 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import reduce
@@ -155,6 +156,14 @@ def compile_scope_sql(where: Filter, *, include_duplicates: bool, table: str = "
     methods and statuses (and of duplicates, unless included), without those on close, due and
     area fields, which the data-quality checks examine row by row instead of leaving rows out."""
     scope = Filter(**{name: getattr(where, name) for name in SCOPE_FIELDS})
+    return compile_scope_json(scope.model_dump_json(), include_duplicates, table)
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_scope_json(scope_json: str, include_duplicates: bool, table: str) -> str:
+    """:func:`compile_scope_sql` of a filter given as JSON (compiling through Ibis takes about
+    10 ms; the quality checks ask for the same few scopes again and again)."""
+    scope = Filter.model_validate_json(scope_json)
     source = ibis.table(SCOPE_SCHEMA, name=table)
     conditions = build_filter(source, scope, Columns())
     if not include_duplicates:

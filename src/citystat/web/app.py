@@ -21,6 +21,7 @@ from citystat.settings import Settings, get_settings
 from citystat.site import InvalidRequestError, NotFoundError, WarehouseReader
 from citystat.store import create_session_factory, open_store, upgrade_store
 from citystat.warehouse import connect, describe_warehouse
+from citystat.web.caching import ResponseCache, ResponseCacheMiddleware
 from citystat.web.lang import pick_lang
 from citystat.web.limits import BodyLimit, RateLimiter
 from citystat.web.pages import router as pages_router
@@ -139,6 +140,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upload_limit=settings.max_upload_bytes,
         upload_prefixes=UPLOAD_PREFIXES,
     )
+    # Outermost, so that a kept answer is served before anything else runs.
+    app.state.response_cache = ResponseCache()
+    app.add_middleware(ResponseCacheMiddleware, reader=app.state.reader, cache=app.state.response_cache)
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> JSONResponse:

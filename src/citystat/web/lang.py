@@ -9,6 +9,8 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from fastapi import Request
+from starlette.datastructures import QueryParams
+from starlette.requests import cookie_parser
 
 from citystat.i18n import LANG_NAMES, LANGS, Lang, parse_lang
 
@@ -35,13 +37,19 @@ def read_accept_language(header: str | None) -> Lang | None:
 
 def pick_lang(request: Request) -> Lang:
     """The language for this request (see the module's order)."""
-    asked = request.query_params.get("lang")
+    headers = request.headers
+    return pick_lang_from(request.url.query, headers.get("cookie"), headers.get("accept-language"))
+
+
+def pick_lang_from(query: str, cookie_header: str | None, accept_language: str | None) -> Lang:
+    """:func:`pick_lang` from the raw query string and headers (for code that runs before routing)."""
+    asked = QueryParams(query).get("lang") if "lang" in query else None
     if asked and asked[:2].lower() in LANGS:
         return parse_lang(asked)
-    cookie = request.cookies.get(COOKIE)
+    cookie = cookie_parser(cookie_header).get(COOKIE) if cookie_header else None
     if cookie and cookie in LANGS:
         return parse_lang(cookie)
-    return read_accept_language(request.headers.get("accept-language")) or "en"
+    return read_accept_language(accept_language) or "en"
 
 
 def link_in(request: Request, lang: Lang) -> str:

@@ -380,67 +380,72 @@ def check_measures(
     }
 
 
+# What check_stored_rows looks for: (code, the measure needs, condition on a kept row).
+ROW_CHECKS = (
+    ("closed without a close time", "duration", "no_close"),
+    ("no due time", "due", "no_due"),
+    ("open, not yet due", "due", "not_due"),
+    ("no area", "geo", "no_area AND geo_flag IS NULL"),
+    ("impossible duration", "duration", "bad_duration"),
+    ("due before created", "due", "due_before_created"),
+)
+
+
 def check_stored_rows(con: duckdb.DuckDBPyConnection, measure: Measure, placer: Placer) -> list[Finding]:
+    """Flagged stored rows of a measure, by period: one scan that counts each day's rows and
+    lists the ids of each day's flagged rows (a few thousand groups reach Python, not every row)."""
     comp = measure.computation
     assert comp is not None
     scope = scope_of(comp.filter, True)
     date_col = "closed_at" if comp.date_field == "closed_at" else "created_at"
     duration, due = needs(measure)
-    geographic = bool(measure.disaggregations) or bool(comp.filter.in_city)
-    max_seconds = MAX_DURATION_DAYS * 86_400
-    totals: Counter[dt.date] = Counter()
-    all_rows: Counter[dt.date] = Counter()
-    for day, n_all, n_kept in con.execute(
-        f"SELECT {date_col}::DATE, count(*),"  # noqa: S608 (identifiers fixed, values bound)
-        " count(*) FILTER (WHERE status_flag IS DISTINCT FROM 'duplicate')"
-        f" FROM ({scope}) AS scoped WHERE {date_col} IS NOT NULL GROUP BY 1",
-    ).fetchall():
-        start = placer.place(day)
-        all_rows[start] += int(n_all)
-        totals[start] += int(n_all if comp.include_duplicates else n_kept)
-    # Only rows with something to report are fetched.
+    wanted = {
+        "duration": duration,
+        "due": due,
+        "geo": bool(measure.disaggregations) or bool(comp.filter.in_city),
+    }
+    checks = [(code, condition) for code, need, condition in ROW_CHECKS if wanted[need]]
+    kept = "TRUE" if comp.include_duplicates else "status_flag IS DISTINCT FROM 'duplicate'"
+    lists = "".join(f", list(request_id) FILTER (WHERE {kept} AND {condition})" for _, condition in checks)
+    geo_list = (
+        f", list([geo_flag, request_id]) FILTER (WHERE {kept} AND list_contains($area_flags, geo_flag))"
+        if wanted["geo"]
+        else ", NULL"
+    )
     rows = con.execute(
-        "SELECT * FROM (SELECT request_id, day, no_close, no_due, no_area, bad_duration,"  # noqa: S608
-        " due_before_created, geo_flag, status_flag, not_due FROM (SELECT request_id,"
+        "SELECT day, count(*), count(*) FILTER (WHERE status_flag IS DISTINCT FROM 'duplicate'),"  # noqa: S608
+        f" list(request_id) FILTER (WHERE status_flag = 'duplicate'){geo_list}{lists}"
+        " FROM (SELECT request_id,"
         f" {date_col}::DATE AS day,"
         " open311_status = 'closed' AND closed_utc IS NULL AS no_close,"
         " due_utc IS NULL AS no_due,"
         " neighborhood IS NULL AND council_district IS NULL AS no_area,"
         " closed_utc IS NOT NULL AND (closed_utc < created_utc"
-        "  OR date_diff('second', created_utc, closed_utc) > ?) AS bad_duration,"
+        "  OR date_diff('second', created_utc, closed_utc) > $max_seconds) AS bad_duration,"
         " due_before_created, geo_flag, status_flag,"
         " closed_utc IS NULL AND due_utc > (SELECT max(created_utc) FROM service_requests) AS not_due"
-        f" FROM ({scope}) AS scoped WHERE {date_col} IS NOT NULL))"
-        " WHERE status_flag = 'duplicate' OR (? AND (no_close OR bad_duration))"
-        " OR (? AND (no_due OR not_due OR due_before_created)) OR (? AND (no_area OR geo_flag IS NOT NULL))",
-        [max_seconds, duration, due, geographic],
+        f" FROM ({scope}) AS scoped WHERE {date_col} IS NOT NULL) GROUP BY day",
+        {"max_seconds": MAX_DURATION_DAYS * 86_400}
+        | ({"area_flags": list(AREA_FLAGS)} if wanted["geo"] else {}),
     ).fetchall()
+    totals: Counter[dt.date] = Counter()
+    all_rows: Counter[dt.date] = Counter()
     hits: dict[tuple[dt.date, str], list[str]] = defaultdict(list)
-    for request_id, day, no_close, no_due, no_area, bad_duration, early_due, geo_flag, flag, not_due in rows:
+    for day, n_all, n_kept, duplicates, geo_flags, *flagged in rows:
         start = placer.place(day)
-        if flag == "duplicate":
-            hits[(start, "closed as duplicate")].append(request_id)
-            if not comp.include_duplicates:
-                continue
-        if duration and no_close:
-            hits[(start, "closed without a close time")].append(request_id)
-        if due and no_due:
-            hits[(start, "no due time")].append(request_id)
-        if due and not_due:
-            hits[(start, "open, not yet due")].append(request_id)
-        if geographic and no_area and geo_flag is None:
-            hits[(start, "no area")].append(request_id)
-        if duration and bad_duration:
-            hits[(start, "impossible duration")].append(request_id)
-        if due and early_due:
-            hits[(start, "due before created")].append(request_id)
-        if geographic and geo_flag in AREA_FLAGS:
-            hits[(start, str(geo_flag).replace("_", " "))].append(request_id)
+        all_rows[start] += int(n_all)
+        totals[start] += int(n_all if comp.include_duplicates else n_kept)
+        hits[(start, "closed as duplicate")].extend(duplicates or ())
+        for flag, request_id in geo_flags or ():
+            hits[(start, flag.replace("_", " "))].append(request_id)
+        for (code, _), ids in zip(checks, flagged, strict=True):
+            hits[(start, code)].extend(ids or ())
     findings = []
     for (start, code), ids in sorted(hits.items()):
-        findings.append(
-            row_finding(code, start, ids, totals[start], all_rows[start], bool(comp.filter.in_city))
-        )
+        if ids:
+            findings.append(
+                row_finding(code, start, ids, totals[start], all_rows[start], bool(comp.filter.in_city))
+            )
     return findings
 
 
@@ -482,7 +487,7 @@ def check_rejected_rows(
     if conflicts:
         stored = con.execute(
             f"SELECT request_id, {date_col}::DATE FROM ({scope}) AS scoped"  # noqa: S608 (values bound)
-            f" WHERE list_contains(?, request_id) AND {date_col} IS NOT NULL",
+            f" WHERE request_id IN (SELECT unnest(?::VARCHAR[])) AND {date_col} IS NOT NULL",
             [[r.request_id for r in conflicts]],
         ).fetchall()
         for request_id, day in stored:

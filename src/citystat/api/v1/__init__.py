@@ -2,7 +2,7 @@
 
 A thin caller of :mod:`citystat.site`: every route reads through ``request.app.state.reader`` and
 turns the site's dataclasses into the response models of :mod:`citystat.api.v1.models`. Routes
-are cached per warehouse revision with ETags (:mod:`citystat.api.v1.caching`); the OpenAPI
+are cached per warehouse revision with ETags (:mod:`citystat.web.caching`); the OpenAPI
 document of the API alone is at ``/api/v1/openapi.json``.
 """
 
@@ -14,9 +14,9 @@ from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
 from citystat.api.v1 import catalog, downloads, places, series
-from citystat.api.v1.caching import CachedRoute
 from citystat.api.v1.models import ErrorBody
 from citystat.api.v1.openapi import build_openapi
+from citystat.web.caching import KeptRoute
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "The request cannot be answered as asked."},
@@ -34,7 +34,7 @@ router = APIRouter(
     prefix="/api/v1",
     tags=["api v1"],
     responses=ERROR_RESPONSES,
-    route_class=CachedRoute,
+    route_class=KeptRoute,
     generate_unique_id_function=name_operation,
 )
 router.include_router(catalog.router)

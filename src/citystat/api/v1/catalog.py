@@ -8,15 +8,15 @@ from fastapi import APIRouter, Query, Request
 
 from citystat import __version__
 from citystat.api.v1 import models as m
-from citystat.api.v1.caching import CachedRoute
 from citystat.api.v1.convert import PREFIX, to_card, to_measure
 from citystat.site import NotFoundError, WarehouseReader
 from citystat.site.about import get_city_info
 from citystat.site.catalog import filter_measures, find_measure, list_agencies
 from citystat.site.home import get_cards, get_score, read_agency_view
 from citystat.site.paging import page_items
+from citystat.web.caching import KeptRoute
 
-router = APIRouter(route_class=CachedRoute)
+router = APIRouter(route_class=KeptRoute)
 
 INDEX_LINKS = (
     ("agencies", "/agencies", "Agencies and how many measures each owns"),

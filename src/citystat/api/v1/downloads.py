@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from citystat.api.v1.caching import CachedRoute
 from citystat.api.v1.filters import AllFilters, Filters
 from citystat.site.downloads import (
     CSV_MEDIA_TYPE,
@@ -17,8 +16,9 @@ from citystat.site.downloads import (
     write_values_csv,
     write_values_parquet,
 )
+from citystat.web.caching import KeptRoute
 
-router = APIRouter(route_class=CachedRoute)
+router = APIRouter(route_class=KeptRoute)
 
 
 def download(content: bytes, media_type: str, filename: str) -> Response:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from citystat.api.v1 import models as m
-from citystat.api.v1.caching import CachedRoute
 from citystat.api.v1.catalog import get_reader
 from citystat.api.v1.convert import link_area, with_href
 from citystat.site.about import get_about
 from citystat.site.areas import list_areas, list_layers, read_area_view
+from citystat.web.caching import KeptRoute
 
-router = APIRouter(route_class=CachedRoute)
+router = APIRouter(route_class=KeptRoute)
 
 
 @router.get("/areas", summary="Area layers whose boundaries are loaded", name="list_layers")

@@ -9,15 +9,15 @@ from fastapi import APIRouter, Query, Request
 
 from citystat.analysis.equity import AREA_LAYERS
 from citystat.api.v1 import models as m
-from citystat.api.v1.caching import CachedRoute
 from citystat.api.v1.catalog import get_reader, link_next
 from citystat.api.v1.convert import to_analysis, to_equity_layer
 from citystat.api.v1.filters import Filters, GrainParam
 from citystat.site.equity import read_measure_equity
 from citystat.site.measure import read_measure_view
 from citystat.site.values import page_value_rows
+from citystat.web.caching import KeptRoute
 
-router = APIRouter(route_class=CachedRoute)
+router = APIRouter(route_class=KeptRoute)
 AreaLayer = Literal["neighborhood", "csa", "council_district", "police_district", "tract"]  # AREA_LAYERS
 CURSOR_PATTERN = "^[A-Za-z0-9_-]+$"  # URL-safe base64 without padding (site.values.encode_cursor)
 

@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from citystat.site.about import get_about
+from citystat.web.caching import KeptRoute
 from citystat.web.render import render_page
 
-router = APIRouter()
+router = APIRouter(route_class=KeptRoute)  # answers depend on the warehouse only
 
 
 @router.get("/about", response_class=HTMLResponse)

@@ -7,9 +7,10 @@ from fastapi.responses import HTMLResponse
 
 from citystat.site.home import read_agency_view
 from citystat.site.listing import list_units, read_agency_list
+from citystat.web.caching import KeptRoute
 from citystat.web.render import render_page
 
-router = APIRouter()
+router = APIRouter(route_class=KeptRoute)  # answers depend on the warehouse only
 
 
 @router.get("/agencies", response_class=HTMLResponse)

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from citystat.site.area_page import build_area_page, build_layer_page, summarize_layers
+from citystat.web.caching import KeptRoute
 from citystat.web.lang import pick_lang
 from citystat.web.render import render_page
 
-router = APIRouter()
+router = APIRouter(route_class=KeptRoute)  # answers depend on the warehouse only
 
 
 @router.get("/areas", response_class=HTMLResponse)

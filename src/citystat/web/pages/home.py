@@ -7,11 +7,12 @@ from fastapi.responses import HTMLResponse
 
 from citystat.site.home import read_home
 from citystat.site.listing import count_plan_measures, list_units, read_score_page
+from citystat.web.caching import KeptRoute
 from citystat.web.figures import chart_agency_scores
 from citystat.web.lang import pick_lang
 from citystat.web.render import render_page
 
-router = APIRouter()
+router = APIRouter(route_class=KeptRoute)  # answers depend on the warehouse only
 
 # Changes shown as cards; the rest are in a table under "All changes".
 CHANGES_SHOWN = 6

@@ -6,10 +6,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from citystat.site.measure_page import build_measure_page
+from citystat.web.caching import KeptRoute
 from citystat.web.lang import pick_lang
 from citystat.web.render import render_page
 
-router = APIRouter()
+router = APIRouter(route_class=KeptRoute)  # answers depend on the warehouse only
 
 
 @router.get("/measures/{measure_id}", response_class=HTMLResponse)

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from citystat.site.listing import read_measure_list
+from citystat.web.caching import KeptRoute
 from citystat.web.render import render_page
 
-router = APIRouter()
+router = APIRouter(route_class=KeptRoute)  # answers depend on the warehouse only
 
 
 @router.get("/measures", response_class=HTMLResponse)
