@@ -9,7 +9,14 @@ client on one keep-alive HTTP/1.1 connection:
 * ``home``: the home page ``/``;
 * ``measure page``: ``/measures/{id}``;
 * ``api values``: ``/api/v1/measures/{id}/values`` pages 1 to ``VALUE_PAGES`` of a weekly series
-  by neighbourhood, in turn.
+  by neighbourhood, in turn;
+* ``home, rendered`` and ``measure page, rendered``: the same pages with a query parameter that
+  changes with every request (``?fresh=N``, which the pages ignore), so no answer is ever served
+  from the kept responses: what a page costs to render from the site's cached data.
+
+Pages and API answers are kept per warehouse revision (:mod:`citystat.web.caching`), so the first
+three targets measure what visitors get between loads; the rendered ones what the first visitor of
+each page (and language) gets after a load, once the site's data are built.
 
 Every URL is requested once before timing (the site builds and caches per warehouse revision),
 then each target gets a concurrent warm-up burst. The client is a few lines of asyncio over raw
@@ -61,6 +68,7 @@ class BenchWebError(CitystatError):
 class Target:
     name: str
     paths: tuple[str, ...]  # requested in turn
+    fresh: bool = False  # add ``fresh=N``, new for every request: never a kept answer
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,14 @@ def list_targets(measure_id: str = MEASURE_ID, values_measure: str = VALUES_MEAS
         Target("home", ("/",)),
         Target("measure page", (f"/measures/{measure_id}",)),
         Target("api values", values),
+        Target("home, rendered", ("/",), fresh=True),
+        Target("measure page, rendered", (f"/measures/{measure_id}",), fresh=True),
     )
+
+
+def make_fresh(path: str, tag: str) -> str:
+    """``path`` with a ``fresh`` parameter no other request carries."""
+    return f"{path}{'&' if '?' in path else '?'}fresh={tag}"
 
 
 # --- the synthetic city and the server ------------------------------------------------------------
@@ -255,9 +270,10 @@ async def fetch_once(port: int, path: str, timeout: float = REQUEST_TIMEOUT) -> 
 
 
 async def drive(
-    port: int, paths: Sequence[str], *, clients: int, requests: int
+    port: int, paths: Sequence[str], *, clients: int, requests: int, fresh: str | None = None
 ) -> tuple[list[Sample], float]:
-    """``requests`` GETs over ``clients`` connections (paths in turn); the samples and the wall time."""
+    """``requests`` GETs over ``clients`` connections (paths in turn); the samples and the wall time.
+    With ``fresh`` (a tag), every request's address is new (see :func:`make_fresh`)."""
     counter = iter(range(requests))
     samples: list[Sample] = []
 
@@ -266,6 +282,8 @@ async def drive(
         try:
             for n in counter:
                 path = paths[n % len(paths)]
+                if fresh is not None:
+                    path = make_fresh(path, f"{fresh}{n}")
                 start = time.perf_counter()
                 try:
                     status = await asyncio.wait_for(connection.get(path), REQUEST_TIMEOUT)
@@ -331,9 +349,13 @@ async def warm_up(port: int, targets: Sequence[Target], clients: int) -> dict[st
     for target in targets:
         for path in target.paths:
             start = time.perf_counter()
-            status = await fetch_once(port, path, WARMUP_TIMEOUT)
+            status = await fetch_once(
+                port, make_fresh(path, "first") if target.fresh else path, WARMUP_TIMEOUT
+            )
             first.setdefault(target.name, {"status": status, "ms": (time.perf_counter() - start) * 1000})
-        await drive(port, target.paths, clients=clients, requests=clients)
+        await drive(
+            port, target.paths, clients=clients, requests=clients, fresh="warm" if target.fresh else None
+        )
     return first
 
 
@@ -346,7 +368,10 @@ def run_targets(
     steps = []
     for target in targets:
         say(f"timing {target.name}: {requests:,} requests from {clients} clients")
-        samples, seconds = run_async(drive(port, target.paths, clients=clients, requests=requests))
+        fresh = "timed" if target.fresh else None
+        samples, seconds = run_async(
+            drive(port, target.paths, clients=clients, requests=requests, fresh=fresh)
+        )
         steps.append(summarize(target, samples, seconds))
     compare_to_static(steps)
     return first, steps
