@@ -146,3 +146,17 @@ def test_spanish_and_a_tampered_draft(forms: FormsServer) -> None:
         assert "Escriba la dirección o describa dónde está el problema" in empty.text
         web.cookies.set("report_draft", web.cookies["report_draft"][:-4] + "AAAA")
         assert web.get("/report/where").headers["location"] == "/report"
+
+
+def test_every_step_without_a_draft_starts_again(forms: FormsServer) -> None:
+    """Opened out of order or after the draft expired, every step (page and answer) leads back to
+    the start instead of failing."""
+    steps = ["where", "nearby", "question/size", "describe", "photo", "contact", "check"]
+    with httpx.Client(base_url=forms.url, timeout=30, follow_redirects=False) as web:
+        for step in steps:
+            for method in ("GET", "POST"):
+                answer = web.request(method, f"/report/{step}", data={} if method == "POST" else None)
+                assert (answer.status_code, answer.headers.get("location")) == (303, "/report"), (
+                    method,
+                    step,
+                )

@@ -25,6 +25,7 @@ from citystat.web.caching import ResponseCache, ResponseCacheMiddleware
 from citystat.web.lang import pick_lang
 from citystat.web.limits import BodyLimit, RateLimiter
 from citystat.web.pages import router as pages_router
+from citystat.web.pages.report import NoDraftError, restart
 from citystat.web.render import render_page
 
 STATIC = Path(__file__).parent / "static"
@@ -79,6 +80,8 @@ def render_error(request: Request, status: int, detail: str) -> Response:
 
 
 def add_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(NoDraftError, restart)  # a request form page without its draft
+
     @app.exception_handler(NotFoundError)
     def not_found(request: Request, exc: NotFoundError) -> Response:
         return render_error(request, 404, str(exc))

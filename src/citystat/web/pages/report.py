@@ -7,10 +7,10 @@ renders or redirects. Answers are checked on the server; nothing needs JavaScrip
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from citystat.frontdoor.draft import COOKIE, MAX_AGE_SECONDS, Draft, read_draft, start_draft, write_draft
@@ -73,12 +73,29 @@ def load_draft(request: Request) -> tuple[Draft, Service] | None:
     return (draft, service) if service is not None else None
 
 
+class NoDraftError(Exception):
+    """A form page opened without a draft (it expired, or the page was opened out of order)."""
+
+
+def require_draft(request: Request) -> tuple[Draft, Service]:
+    """The draft and its service, for every page after the choice of service (see :data:`Loaded`)."""
+    loaded = load_draft(request)
+    if loaded is None:
+        raise NoDraftError
+    return loaded
+
+
+# A form page's draft: without one, the page answers with a redirect to the start (``restart``).
+Loaded = Annotated[tuple[Draft, Service], Depends(require_draft)]
+
+
 def go(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def restart() -> RedirectResponse:
-    """No draft (expired, or opened out of order): start again at the beginning."""
+def restart(request: Request, exc: Exception) -> Response:
+    """No draft (expired, or opened out of order): start again at the beginning. The app's
+    handler of :class:`NoDraftError`."""
     return go("/report")
 
 
@@ -160,18 +177,12 @@ def start_report(request: Request, service: str) -> Response:
 
 
 @router.get("/report/where")
-def show_where(request: Request) -> Response:
-    loaded = load_draft(request)
-    if loaded is None:
-        return restart()
+def show_where(request: Request, loaded: Loaded) -> Response:
     return page(request, "report_where.html", *loaded, "where")
 
 
 @router.post("/report/where")
-async def answer_where(request: Request) -> Response:
-    loaded = load_draft(request)
-    if loaded is None:
-        return restart()
+async def answer_where(request: Request, loaded: Loaded) -> Response:
     draft, service = loaded
     values, errors = check_where(await read_form(request), open_directory(request).profile.region_bbox)
     if errors:
@@ -180,10 +191,7 @@ async def answer_where(request: Request) -> Response:
 
 
 @router.get("/report/nearby")
-def show_nearby(request: Request) -> Response:
-    loaded = load_draft(request)
-    if loaded is None:
-        return restart()
+def show_nearby(request: Request, loaded: Loaded) -> Response:
     draft, service = loaded
     with sessions_of(request)() as session:
         nearby = find_nearby(session, service.code, lat=draft.lat, long=draft.long, address=draft.address)
@@ -191,10 +199,7 @@ def show_nearby(request: Request) -> Response:
 
 
 @router.post("/report/nearby")
-def answer_nearby(request: Request) -> Response:
-    loaded = load_draft(request)
-    if loaded is None:
-        return restart()
+def answer_nearby(request: Request, loaded: Loaded) -> Response:
     draft, service = loaded
     return keep_draft(go(after(service, "nearby", request)), request, draft.with_step("nearby"))
 
@@ -210,10 +215,7 @@ def show_answer_text(value: Any) -> str:
 
 
 @router.get("/report/question/{code}")
-def show_question(request: Request, code: str) -> Response:
-    loaded = load_draft(request)
-    if loaded is None:
-        return restart()
+def show_question(request: Request, code: str, loaded: Loaded) -> Response:
     draft, service = loaded
     attribute = find_attribute(service, question_step(code))
     if attribute is None:
@@ -232,10 +234,7 @@ def show_question(request: Request, code: str) -> Response:
 
 
 @router.post("/report/question/{code}")
-async def answer_question(request: Request, code: str) -> Response:
-    loaded = load_draft(request)
-    if loaded is None:
-        return restart()
+async def answer_question(request: Request, code: str, loaded: Loaded) -> Response:
     draft, service = loaded
     step = question_step(code)
     attribute = find_attribute(service, step)
@@ -260,18 +259,12 @@ async def answer_question(request: Request, code: str) -> Response:
 
 
 @router.get("/report/describe")
-def show_describe(request: Request) -> Response:
-    loaded = load_draft(request)
-    if loaded is None:
-        return restart()
+def show_describe(request: Request, loaded: Loaded) -> Response:
     return page(request, "report_describe.html", *loaded, "describe")
 
 
 @router.post("/report/describe")
-async def answer_describe(request: Request) -> Response:
-    loaded = load_draft(request)
-    if loaded is None:
-        return restart()
+async def answer_describe(request: Request, loaded: Loaded) -> Response:
     draft, service = loaded
     form = await read_form(request)
     values, errors = check_describe(form)
@@ -286,18 +279,12 @@ def max_photo_mb(request: Request) -> int:
 
 
 @router.get("/report/photo")
-def show_photo(request: Request) -> Response:
-    loaded = load_draft(request)
-    if loaded is None:
-        return restart()
+def show_photo(request: Request, loaded: Loaded) -> Response:
     return page(request, "report_photo.html", *loaded, "photo", max_mb=max_photo_mb(request))
 
 
 @router.post("/report/photo")
-async def answer_photo(request: Request) -> Response:
-    loaded = load_draft(request)
-    if loaded is None:
-        return restart()
+async def answer_photo(request: Request, loaded: Loaded) -> Response:
     draft, service = loaded
     form = await request.form()
     upload = form.get("photo")
@@ -325,18 +312,12 @@ def show_media(request: Request, name: str) -> Response:
 
 
 @router.get("/report/contact")
-def show_contact(request: Request) -> Response:
-    loaded = load_draft(request)
-    if loaded is None:
-        return restart()
+def show_contact(request: Request, loaded: Loaded) -> Response:
     return page(request, "report_contact.html", *loaded, "contact")
 
 
 @router.post("/report/contact")
-async def answer_contact(request: Request) -> Response:
-    loaded = load_draft(request)
-    if loaded is None:
-        return restart()
+async def answer_contact(request: Request, loaded: Loaded) -> Response:
     draft, service = loaded
     form = await read_form(request)
     values, errors = check_contact(form)
@@ -402,10 +383,7 @@ def list_check_rows(request: Request, draft: Draft, service: Service) -> list[di
 
 
 @router.get("/report/check")
-def show_check(request: Request) -> Response:
-    loaded = load_draft(request)
-    if loaded is None:
-        return restart()
+def show_check(request: Request, loaded: Loaded) -> Response:
     draft, service = loaded
     missing = first_missing_step(service, draft)
     if missing != "check":
@@ -416,10 +394,7 @@ def show_check(request: Request) -> Response:
 
 
 @router.post("/report/check")
-async def send_report(request: Request) -> Response:
-    loaded = load_draft(request)
-    if loaded is None:
-        return restart()
+async def send_report(request: Request, loaded: Loaded) -> Response:
     draft, service = loaded
     form = await read_form(request)
     if form.get("csrf") != draft.csrf:
