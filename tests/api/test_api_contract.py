@@ -6,9 +6,8 @@ Path parameters are drawn half from real ids (so the query parameters are fuzzed
 measures, agencies and areas) and half as schemathesis generates them (mostly unknown ids: 404).
 Schema-valid requests the API still refuses (a range ending before it starts, a cursor it did not
 give out, a grain the measure has no values at) are answered 400 with the error object by
-design, so schemathesis's "positive data acceptance" check is left out. Few examples per operation: a contract check, not a load test. (schemathesis's own pytest
-plugin does not run under this pytest version, so each operation's strategy is driven by
-hypothesis here.)"""
+design (see :mod:`tests.contract`, the driver). Few examples per operation: a contract check,
+not a load test."""
 
 from __future__ import annotations
 
@@ -16,10 +15,9 @@ from typing import Any
 
 import httpx
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from tests.contract import fuzz_openapi
 
 PREFIX = "/api/v1"
 EXAMPLES = 10
@@ -59,29 +57,13 @@ def with_real_ids(strategy: Any, path: str, ids: dict[str, list[Any]]) -> Any:
 @pytest.mark.parametrize("server", ["demo_api", "real_api"])
 def test_api_conforms_to_its_openapi(server: str, request: pytest.FixtureRequest) -> None:
     base: str = request.getfixturevalue(server)
-    schema = schemathesis.openapi.from_url(f"{base}{PREFIX}/openapi.json")
     ids = read_real_ids(base)
-    seen: dict[str, set[int]] = {}
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        strategy = with_real_ids(operation.as_strategy(), operation.path, ids)
-        seen[operation.path] = set()
-
-        @given(case=strategy)
-        @settings(
-            max_examples=EXAMPLES,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            database=None,
-            derandomize=True,
-        )
-        def check(case: Any) -> None:
-            response = case.call_and_validate(
-                base_url=base, timeout=60, excluded_checks=[positive_data_acceptance]
-            )
-            seen[case.operation.path].add(response.status_code)
-
-        check()
+    seen = fuzz_openapi(
+        f"{base}{PREFIX}/openapi.json",
+        base,
+        examples=EXAMPLES,
+        prepare=lambda strategy, operation: with_real_ids(strategy, operation.path, ids),
+    )
     assert len(seen) == 17
     # Real ids were reached: every operation answered 200 at least once.
-    assert [path for path, statuses in seen.items() if 200 not in statuses] == [], seen
+    assert [name for name, statuses in seen.items() if 200 not in statuses] == [], seen

@@ -3,18 +3,16 @@ service list: no 5xx, and every answer conforms (status code, content type, body
 
 Half the POSTs carry the real api_key and a real service code, so the fuzzing reaches location,
 description and attribute validation instead of stopping at 403. A bounded run: a contract check,
-not a load test. (Driven through hypothesis, as the API v1 contract test does.)
+not a load test (the driver is :mod:`tests.contract`, shared with the API v1 contract test).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import schemathesis
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from tests.contract import fuzz_openapi
 from tests.open311.conftest import FrontDoor
 
 EXAMPLES = 40
@@ -65,36 +63,15 @@ def with_real_values(strategy: Any, operation_id: str, key: str) -> Any:
     return strategy
 
 
-def make_check(strategy: Any, base_url: str, statuses: set[int]) -> Any:
-    @given(case=strategy)
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        database=None,
-        derandomize=True,
-    )
-    def check(case: Any) -> None:
-        response = case.call_and_validate(
-            base_url=base_url, timeout=60, excluded_checks=[positive_data_acceptance]
-        )
-        assert response.status_code < 500
-        statuses.add(response.status_code)
-
-    return check
-
-
 def test_open311_conforms_to_its_openapi(front_door: FrontDoor) -> None:
-    schema = schemathesis.openapi.from_url(f"{front_door.open311}/openapi.json")
-    seen: dict[str, set[int]] = {}
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        operation_id = operation.definition.raw["operationId"]
-        statuses = seen.setdefault(operation_id, set())
-        strategy = with_real_values(operation.as_strategy(), operation_id, front_door.api_key)
-
-        check = make_check(strategy, front_door.open311, statuses)
-        check()
+    seen = fuzz_openapi(
+        f"{front_door.open311}/openapi.json",
+        front_door.open311,
+        examples=EXAMPLES,
+        prepare=lambda strategy, operation: with_real_values(
+            strategy, operation.definition.raw["operationId"], front_door.api_key
+        ),
+    )
     assert set(seen) == {
         "discovery",
         "listServices",
