@@ -67,12 +67,12 @@ def test_a_fall_in_a_higher_is_better_measure_is_worse_and_a_signal(lang: Lang, 
     [
         (
             "en",
-            "Median days to repair rose from 2.5 days to 3.0 days in 2025-03, which is worse;"
+            "Median days to repair rose from 2.5 days to 3.0 days in March 2025, which is worse;"
             " no signal: the change is within normal variation.",
         ),
         (
             "es",
-            "Median days to repair subió de 2,5 días a 3,0 días en 2025-03, lo que es peor;"
+            "Median days to repair subió de 2,5 días a 3,0 días en marzo de 2025, lo que es peor;"
             " no es una señal: el cambio está dentro de la variación normal.",
         ),
     ],
@@ -85,45 +85,58 @@ def test_a_rise_in_a_lower_is_better_measure_is_worse(lang: Lang, expected: str)
 def test_direction_decides_better_or_worse_and_none_says_neither() -> None:
     hours = series("Median hours to close", "hours", False, [30.0, 24.5])
     assert summarize_change(hours, "en") == (
-        "Median hours to close fell from 30.0 hours to 24.5 hours in 2025-02, which is better;"
+        "Median hours to close fell from 30.0 hours to 24.5 hours in February 2025, which is better;"
         " no signal: the change is within normal variation."
     )
     up = series("Share online", "percent", True, [0.40, 0.45])
     assert summarize_change(up, "en").startswith(
-        "Share online rose from 40% to 45% in 2025-02, which is better;"
+        "Share online rose from 40% to 45% in February 2025, which is better;"
     )
     requests = series("Requests", "count", None, [120.0, 135.0], limits=False)
     assert summarize_change(requests, "en") == (
-        "Requests rose from 120 to 135 in 2025-02. Not enough data for process limits."
+        "Requests rose from 120 to 135 in February 2025. Not enough data for process limits."
     )
     assert summarize_change(requests, "es") == (
-        "Requests subió de 120 a 135 en 2025-02. No hay datos suficientes para calcular los límites del proceso."
+        "Requests subió de 120 a 135 en febrero de 2025. No hay datos suficientes para calcular los límites del proceso."
     )
 
 
 def test_unchanged_single_and_missing_values() -> None:
     flat = series("On-time repair", "percent", True, [0.70, 0.80, 0.80])
-    assert summarize_change(flat, "en") == "On-time repair stayed at 80% in 2025-03; no signal."
-    assert summarize_change(flat, "es") == "On-time repair se mantuvo en 80% en 2025-03; no es una señal."
+    assert summarize_change(flat, "en") == "On-time repair stayed at 80% in March 2025; no signal."
+    assert (
+        summarize_change(flat, "es") == "On-time repair se mantuvo en 80% en marzo de 2025; no es una señal."
+    )
     single = series("Requests", "count", None, [12.0], limits=False)
-    assert summarize_change(single, "en") == "Requests was 12 in 2025-01. Not enough data for process limits."
+    assert (
+        summarize_change(single, "en")
+        == "Requests was 12 in January 2025. Not enough data for process limits."
+    )
     assert summarize_change(single, "es") == (
-        "Requests fue de 12 en 2025-01. No hay datos suficientes para calcular los límites del proceso."
+        "Requests fue de 12 en enero de 2025. No hay datos suficientes para calcular los límites del proceso."
     )
     # the latest period has no value: the sentence is about the latest that has one
     gap = series("Requests", "count", None, [10.0, 14.0, None])
     assert summarize_change(gap, "en") == (
-        "Requests rose from 10 to 14 in 2025-02; no signal: the change is within normal variation."
+        "Requests rose from 10 to 14 in February 2025; no signal: the change is within normal variation."
     )
     one_day = series("Median days", "days", False, [1.0, 2.0], limits=False)
-    assert summarize_change(one_day, "en").startswith("Median days rose from 1 day to 2 days in 2025-02")
-    assert summarize_change(one_day, "es").startswith("Median days subió de 1 día a 2 días en 2025-02")
+    assert summarize_change(one_day, "en").startswith(
+        "Median days rose from 1 day to 2 days in February 2025"
+    )
+    assert summarize_change(one_day, "es").startswith(
+        "Median days subió de 1 día a 2 días en febrero de 2025"
+    )
 
 
 def test_close_values_get_enough_decimals_to_differ() -> None:
     chart = series("On-time repair", "percent", True, [0.821, 0.824])
-    assert summarize_change(chart, "en").startswith("On-time repair rose from 82.1% to 82.4% in 2025-02")
-    assert summarize_change(chart, "es").startswith("On-time repair subió de 82,1% a 82,4% en 2025-02")
+    assert summarize_change(chart, "en").startswith(
+        "On-time repair rose from 82.1% to 82.4% in February 2025"
+    )
+    assert summarize_change(chart, "es").startswith(
+        "On-time repair subió de 82,1% a 82,4% en febrero de 2025"
+    )
 
 
 @pytest.mark.parametrize(
@@ -173,8 +186,8 @@ def test_days_table_names_the_unit_and_marks_missing_values() -> None:
     chart = series("Median days", "days", False, [2.0, None, 3.5], limits=False)
     table = render_measure_chart(chart, "en").table
     assert table.columns == ("Period", "Value (days)")
-    assert table.rows == (("2025-01", "2.0"), ("2025-02", "No data"), ("2025-03", "3.5"))
-    assert render_measure_chart(chart, "es").table.rows[1] == ("2025-02", "Sin datos")
+    assert table.rows == (("January 2025", "2.0"), ("February 2025", "No data"), ("March 2025", "3.5"))
+    assert render_measure_chart(chart, "es").table.rows[1] == ("febrero de 2025", "Sin datos")
     assert render_measure_chart(chart, "es").table.columns == ("Periodo", "Valor (días)")
 
 
@@ -249,15 +262,15 @@ def test_chart_input_from_a_real_xmr_chart() -> None:
     assert chart.upper_limit == pytest.approx(15.224)
     assert chart.segments == ()
     assert summarize_change(chart, "en") == (
-        "Requests rose from 11 to 20 in 2025-07, which is worse; this is a signal (outside the limits)."
+        "Requests rose from 11 to 20 in July 2025, which is worse; this is a signal (outside the limits)."
         " That is above the target of 12."
     )
     assert summarize_change(chart, "es") == (
-        "Requests subió de 11 a 20 en 2025-07, lo que es peor; es una señal (fuera de los límites)."
+        "Requests subió de 11 a 20 en julio de 2025, lo que es peor; es una señal (fuera de los límites)."
         " Está por encima de la meta de 12."
     )
     table = render_measure_chart(chart, "en").table
-    assert table.rows[0] == ("2024-12", "No data", "11.5", "7.8", "15.2", "12", "")
+    assert table.rows[0] == ("December 2024", "No data", "11.5", "7.8", "15.2", "12", "")
     assert table.rows[-2][-1] == "an unusually large jump"
 
 
@@ -277,7 +290,7 @@ def test_each_segment_keeps_its_own_limits() -> None:
     rendered = render_measure_chart(chart, "en")
     assert (
         rendered.summary
-        == "Requests fell from 22 to 21 in 2025-12; no signal: the change is within normal variation."
+        == "Requests fell from 22 to 21 in December 2025; no signal: the change is within normal variation."
     )
     root = check_accessible(rendered)
     value_at = read_axis(root, "y", offset=4)
@@ -302,11 +315,11 @@ def test_a_new_segment_too_short_for_limits() -> None:
     chart = build_measure_chart("Requests", "count", xmr, direction="up")
     assert chart.centre is None and chart.upper_limit is None  # the current segment has no limits
     assert summarize_change(chart, "en") == (
-        "Requests rose from 11 to 20 in 2025-07, which is better. Not enough data for process limits."
+        "Requests rose from 11 to 20 in July 2025, which is better. Not enough data for process limits."
     )
     rendered = render_measure_chart(chart, "en")
     assert rendered.table.rows[-1] == (
-        "2025-07",
+        "July 2025",
         "20",
         "Not enough data",
         "Not enough data",
@@ -332,10 +345,10 @@ def test_wheeler_rules_name_their_signal() -> None:
     assert [p.signal for p in chart.points] == [None] * 6 + [named, named, None, named]
     assert (
         summarize_change(chart, "en")
-        == f"Requests rose from 11 to 14 in 2025-10; this is a signal ({named})."
+        == f"Requests rose from 11 to 14 in October 2025; this is a signal ({named})."
     )
     assert summarize_change(chart, "es") == (
-        "Requests subió de 11 a 14 en 2025-10; es una señal (tres de cuatro puntos más cerca de un límite que del centro)."
+        "Requests subió de 11 a 14 en octubre de 2025; es una señal (tres de cuatro puntos más cerca de un límite que del centro)."
     )
 
 

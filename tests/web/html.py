@@ -3,6 +3,7 @@ attributes, with the standard library's HTML parser (no third-party parser is in
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -138,3 +139,16 @@ def read_figure(text: str) -> float:
 def count_decimals(text: str) -> int:
     digits = text.replace("%", "").replace(",", "").replace("$", "").strip()
     return len(digits.split(".")[1]) if "." in digits else 0
+
+
+def say_period(label: str | None) -> str:
+    """How English pages name a stored period label, written here with strftime, independently of
+    the app: 2026-06 is June 2026, 2026-W26 the week of June 22, 2026; others as stored."""
+    if not label:
+        return "–"
+    if len(label) == 7 and label[4] == "-":
+        return dt.date(int(label[:4]), int(label[5:]), 1).strftime("%B %Y")
+    if len(label) == 8 and label[5] == "W":
+        monday = dt.date.fromisocalendar(int(label[:4]), int(label[6:]), 1)
+        return f"Week of {monday.strftime('%B')} {monday.day}, {monday.year}"
+    return label

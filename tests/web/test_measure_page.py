@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.web.html import Page, count_decimals, fetch_page, read_figure
+from tests.web.html import Page, count_decimals, fetch_page, read_figure, say_period
 
 DEMO_MEASURE = "city-on-time"  # percent, higher is better, 80% target, by neighbourhood/CSA/district
 REAL_REPORTED = "plan-226"  # "# of materials circulated", reported quarterly in the performance plan
@@ -60,7 +60,7 @@ def check_values_table(page: Page, stored: list[tuple[str, dt.date, float | None
     table = page.tables["values-table"]
     assert table.columns == ["Period", "Value", "Target", "Status", "Data quality grade", "Signal"]
     assert table.row_headers == len(table.rows)
-    assert table.column("Period") == [label for label, _, _ in stored]
+    assert table.column("Period") == [say_period(label) for label, _, _ in stored]
     for shown, (_, _, value) in zip(table.column("Value"), stored, strict=True):
         if value is None:
             assert shown == "No data"
@@ -104,17 +104,17 @@ def test_demo_targets_and_status_words_agree(demo_page: Page, demo_warehouse: Pa
     assert max(v for _, _, v in stored if v is not None) < 0.8
     assert set(statuses) == {"Near target", "Missed target", "Data issue"}
     # the newest month is 62% against 80%: graded C (the month is still being closed), a data issue
-    assert table.rows[-1][:5] == ["2026-06", "62.2%", "80%", "Data issue", "C"]
+    assert table.rows[-1][:5] == ["June 2026", "62.2%", "80%", "Data issue", "C"]
 
 
 def test_demo_headline_is_the_latest_period(demo_page: Page, demo_warehouse: Path) -> None:
     label, _, value = read_stored(demo_warehouse, DEMO_MEASURE, "month")[-1]
-    assert value is not None
+    assert value is not None and label == "2026-06"
     text = demo_page.text
-    assert f"Value in {label}" in text
+    assert f"Value in {say_period(label)}" in text and "Value in June 2026" in text
     assert f"{value:.0%}" in text  # 62%
     assert "Grade C" in text and "Data issue" in text
-    assert "Requests closed by their due date fell from 79% to 62% in 2026-06" in text
+    assert "Requests closed by their due date fell from 79% to 62% in June 2026" in text
 
 
 def test_demo_page_names_owner_processes_and_downloads(demo_page: Page) -> None:
@@ -241,7 +241,7 @@ def test_demo_page_in_spanish(demo_api: str) -> None:
         "Calificación de calidad de los datos",
         "Señal",
     ]
-    assert table.rows[-1][:4] == ["2026-06", "62,2%", "80%", "Problema de datos"]
+    assert table.rows[-1][:4] == ["junio de 2026", "62,2%", "80%", "Problema de datos"]
     assert 'lang="en"' in page.html  # the catalogue's English text is marked as English
 
 

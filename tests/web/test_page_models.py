@@ -43,7 +43,7 @@ def test_year_to_date_targets_draw_no_target_line(demo_reader: WarehouseReader) 
 def test_points_table_in_spanish(demo_reader: WarehouseReader) -> None:
     table = tabulate_points(read_measure_view(demo_reader, "city-on-time"), "es")
     assert table.caption == "Requests closed by their due date: todos los periodos"
-    assert [c.text for c in table.rows[-1][:4]] == ["2026-06", "62,2%", "80%", "Problema de datos"]
+    assert [c.text for c in table.rows[-1][:4]] == ["junio de 2026", "62,2%", "80%", "Problema de datos"]
     assert table.rows[-1][3].tag == "issue"
 
 

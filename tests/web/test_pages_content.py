@@ -19,6 +19,7 @@ from citystat.warehouse import connect
 from citystat.web.words import STATUS_WORDS
 from tests.api.test_site_home import hand_score
 from tests.web.crawl import Node, PageTree, squash
+from tests.web.html import say_period
 
 
 def fetch(base: str, path: str, lang: str = "en", status: int = 200) -> PageTree:
@@ -114,7 +115,7 @@ def test_agency_page_lists_its_measures_with_their_status(
     assert [r[0] for r in rows] == [c.name for c in view.measures]
     assert len(rows) == count_agency_measures(demo_warehouse)["Transportation"] == 8
     for row, card in zip(rows, view.measures, strict=True):
-        assert row[1] == (card.latest_label or "–")
+        assert row[1] == say_period(card.latest_label)
         assert row[4] == STATUS_WORDS[card.status]
         assert row[6] == (card.grade or "–")
         assert row[5] == ("◆ Yes" if card.signal else "No")

@@ -27,7 +27,7 @@ from citystat.charts.values import (
     format_plain,
     keep_finite,
 )
-from citystat.i18n import Lang, translate
+from citystat.i18n import Lang, name_period, translate
 
 WIDTH = 680
 HEIGHT = 320
@@ -122,17 +122,18 @@ def draw_y_axis(frame: Frame, chart: MeasureChart, lang: Lang) -> list[str]:
     return parts
 
 
-def draw_x_axis(frame: Frame, chart: MeasureChart) -> list[str]:
+def draw_x_axis(frame: Frame, chart: MeasureChart, lang: Lang) -> list[str]:
     bottom = frame.y.start
     parts = [draw_line(frame.x0, bottom, frame.x1, bottom, stroke=colours.MUTED, class_="cs-axis")]
     count = len(chart.points)
-    widest = max((len(p.label) for p in chart.points), default=0) * CHAR_WIDTH + 10
+    names = [name_period(lang, p.label, short=True) for p in chart.points]
+    widest = max((len(name) for name in names), default=0) * CHAR_WIDTH + 10
     every = max(1, math.ceil(widest / frame.step)) if count else 1
-    for i, point in enumerate(chart.points):
+    for i, name in enumerate(names):
         x = frame.place_x(i)
         parts.append(draw_line(x, bottom, x, bottom + 4, stroke=colours.MUTED))
         if (count - 1 - i) % every == 0:  # always label the latest period
-            parts.append(draw_text(x, bottom + 18, point.label, anchor="middle", size=11, class_="cs-period"))
+            parts.append(draw_text(x, bottom + 18, name, anchor="middle", size=11, class_="cs-period"))
     return parts
 
 
@@ -185,7 +186,7 @@ def draw_points(frame: Frame, chart: MeasureChart, lang: Lang) -> list[str]:
         if point.value is None:
             continue
         x, y = frame.place_x(i), frame.y.place(point.value)
-        words = f"{point.label}: {format_plain(lang, point.value, chart.unit, digits)}"
+        words = f"{name_period(lang, point.label)}: {format_plain(lang, point.value, chart.unit, digits)}"
         if point.signal is None:
             parts.append(
                 element(
@@ -306,7 +307,7 @@ def render_measure_chart(chart: MeasureChart, lang: Lang, *, chart_id: str | Non
         body = [
             *draw_legend(chart, lang),
             *draw_y_axis(frame, chart, lang),
-            *draw_x_axis(frame, chart),
+            *draw_x_axis(frame, chart, lang),
             *limit_lines,
             draw_value_line(frame, chart),
             *draw_points(frame, chart, lang),

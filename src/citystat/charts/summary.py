@@ -18,7 +18,7 @@ from babel.lists import format_list
 
 from citystat.charts.model import ChartPoint, MeasureChart
 from citystat.charts.values import choose_digits, format_pair, format_value
-from citystat.i18n import Lang, translate
+from citystat.i18n import Lang, name_period, translate
 
 MAX_NAMES = 3  # tied names listed before "and N more"
 
@@ -44,10 +44,14 @@ def describe_move(chart: MeasureChart, lang: Lang, previous: ChartPoint | None, 
     if previous is None or previous.value is None:
         value = format_value(lang, latest.value, chart.unit, digits)
         return translate(
-            lang, "{title} was {new} in {period}", title=chart.title, new=value, period=latest.label
+            lang,
+            "{title} was {new} in {period}",
+            title=chart.title,
+            new=value,
+            period=name_period(lang, latest.label),
         )
     old, new = format_pair(lang, previous.value, latest.value, chart.unit, digits)
-    values = {"title": chart.title, "old": old, "new": new, "period": latest.label}
+    values = {"title": chart.title, "old": old, "new": new, "period": name_period(lang, latest.label)}
     if latest.value == previous.value:
         return translate(lang, "{title} stayed at {new} in {period}", **values)
     rose = latest.value > previous.value

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from citystat.charts.model import ChartTable, MeasureChart
 from citystat.charts.summary import find_limits
 from citystat.charts.values import choose_digits, format_plain, name_value_column
-from citystat.i18n import Lang, translate
+from citystat.i18n import Lang, name_period, translate
 
 
 def format_cell(lang: Lang, value: float | None, unit: str, digits: int) -> str:
@@ -42,7 +42,7 @@ def tabulate_measure(chart: MeasureChart, lang: Lang) -> ChartTable:
         columns.append(translate(lang, "Signal"))
     rows = []
     for point in chart.points:
-        row = [point.label, format_cell(lang, point.value, chart.unit, digits)]
+        row = [name_period(lang, point.label), format_cell(lang, point.value, chart.unit, digits)]
         found = limits[point.label]
         if with_limits:
             row += (

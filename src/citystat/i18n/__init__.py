@@ -12,12 +12,14 @@ Catalogue text (measure names and definitions) stays in the language it was writ
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cache
 from pathlib import Path
 from typing import Literal, get_args
 
 import yaml
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_skeleton
 from babel.numbers import format_decimal, format_percent
 
 Lang = Literal["en", "es"]
@@ -76,3 +78,26 @@ def format_share(lang: Lang, share: float, digits: int = 0) -> str:
 def format_day(lang: Lang, day: dt.date) -> str:
     """March 1, 2024 / 1 de marzo de 2024."""
     return str(babel_format_date(day, format="long", locale=lang))
+
+
+# Period labels as the engine writes them (citystat.engine.periods.label_period).
+MONTH_LABEL = re.compile(r"(\d{4})-(\d{2})")
+WEEK_LABEL = re.compile(r"(\d{4})-W(\d{2})")
+DAY_LABEL = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def name_period(lang: Lang, label: str, *, short: bool = False) -> str:
+    """A period label in words: 2026-06 → June 2026 (junio de 2026), 2026-W23 → Week of June 1, 2026
+    (Semana del 1 de junio de 2026), 2026-06-01 → June 1, 2026. ``short`` for a chart's axis:
+    Jun 2026, Jun 1, 2026. Quarters and fiscal years (2026 Q2, FY2026 Q4, FY2026) stay as they are."""
+    if match := MONTH_LABEL.fullmatch(label):
+        month = dt.date(int(match[1]), int(match[2]), 1)
+        return str(format_skeleton("yMMM" if short else "yMMMM", month, locale=lang))
+    if match := WEEK_LABEL.fullmatch(label):
+        monday = dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        day = str(format_skeleton("yMMMd", monday, locale=lang)) if short else format_day(lang, monday)
+        return day if short else translate(lang, "Week of {day}", day=day)
+    if DAY_LABEL.fullmatch(label):
+        day_of = dt.date.fromisoformat(label)
+        return str(format_skeleton("yMMMd", day_of, locale=lang)) if short else format_day(lang, day_of)
+    return label

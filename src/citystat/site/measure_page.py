@@ -27,7 +27,7 @@ from citystat.charts import (
     render_measure_chart,
 )
 from citystat.charts.values import choose_digits
-from citystat.i18n import Lang, format_day, format_number, translate
+from citystat.i18n import Lang, format_day, format_number, name_period, translate
 from citystat.site.areas import read_area_shapes
 from citystat.site.catalog import CADENCE_GRAINS, MeasureInfo, as_grain, get_catalog
 from citystat.site.equity import DisparityView, EquityView, read_measure_equity
@@ -181,7 +181,7 @@ def tabulate_points(view: MeasureView, lang: Lang) -> Table:
         signal = name_signal(point)
         rows.append(
             (
-                Cell(point.label),
+                Cell(name_period(lang, point.label)),
                 Cell(format_figure(lang, point.value, unit, digits)),
                 Cell("–" if point.target is None else format_figure(lang, point.target, unit, target_digits)),
                 describe_status(lang, point.status),
@@ -206,7 +206,7 @@ def describe_headline(view: MeasureView, lang: Lang) -> Headline | None:
     if latest.target is not None:
         target = format_words(lang, latest.target, unit, [latest.value])
     return Headline(
-        period=latest.label,
+        period=name_period(lang, latest.label),
         value=format_words(lang, latest.value, unit, [latest.target]),
         status=describe_status(lang, latest.status),
         target=target,
@@ -277,7 +277,7 @@ def describe_quality(view: MeasureView, lang: Lang, day: str | None) -> QualityS
     flagged = [p for p in reversed(view.quality.periods) if p.grade != "A"]
     periods = tuple(
         (
-            Cell(p.label),
+            Cell(name_period(lang, p.label)),
             Cell(p.grade),
             Cell("; ".join(f.detail for f in p.findings if f.severity != "pass"), lang=source),
         )

@@ -1,7 +1,8 @@
 """Page rendering: one Jinja environment, the language helpers every template uses.
 
 Views are thin: they call :mod:`citystat.site` for data and :func:`render_page` for HTML. Templates
-get ``t`` (translate into the page's language), ``number``, ``share``, ``day``, ``lang``, and for
+get ``t`` (translate into the page's language), ``number``, ``share``, ``day``, ``period`` (a period
+label in words), ``lang``, and for
 the site's codes ``words(table, code)`` (e.g. ``words("status", "met")``), ``tag(status)`` (the
 status tag's modifier) and ``value(amount, unit)`` (see :mod:`citystat.web.words`).
 """
@@ -18,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 
 from citystat import __version__
 from citystat.errors import WarehouseError
-from citystat.i18n import Lang, format_day, format_number, format_share, translate
+from citystat.i18n import Lang, format_day, format_number, format_share, name_period, translate
 from citystat.site.about import CityInfo, get_city_info
 from citystat.web.lang import COOKIE, link_to_page, list_switch_links, pick_lang
 from citystat.web.words import WORDS_BY_NAME, name_month, say, tag_status, write_value
@@ -64,6 +65,9 @@ def bind_helpers(lang: Lang) -> dict[str, Any]:
     def month(number: int) -> str:
         return name_month(lang, number)
 
+    def period(label: str | None) -> str:
+        return "–" if not label else name_period(lang, label)
+
     return {
         "t": t,
         "number": number,
@@ -74,6 +78,7 @@ def bind_helpers(lang: Lang) -> dict[str, Any]:
         "tag": tag_status,
         "value": value,
         "month": month,
+        "period": period,
     }
 
 
