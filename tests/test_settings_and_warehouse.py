@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -11,7 +14,14 @@ from pydantic import ValidationError
 from citystat.errors import ConfigError, WarehouseError
 from citystat.profiles import list_profiles, load_profile
 from citystat.settings import Settings
-from citystat.warehouse import SCHEMA_VERSION, current_version, migrate, open_warehouse, resolve_profile
+from citystat.warehouse import (
+    SCHEMA_VERSION,
+    connect,
+    current_version,
+    migrate,
+    open_warehouse,
+    resolve_profile,
+)
 from citystat.warehouse.migrations import list_migrations
 
 
@@ -77,3 +87,54 @@ def test_profiles_load_and_a_warehouse_keeps_its_city(tmp_path) -> None:
         resolve_profile(con, "synthetic")
     with pytest.raises(ConfigError, match="unknown city profile 'atlantis'"):
         load_profile("atlantis")
+
+
+def hold_read_only(path: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process with the warehouse open read-only (as citystat serve has while it builds)."""
+    code = (
+        "import duckdb, sys, time\n"
+        f"con = duckdb.connect({str(path)!r}, read_only=True)\n"
+        "print('open', flush=True)\n"
+        f"time.sleep({seconds})\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+    return holder
+
+
+def test_a_writer_waits_for_a_reader_to_close_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    open_warehouse(path).close()
+    holder = hold_read_only(path, 1.5)
+    try:
+        with pytest.raises(WarehouseError, match=r"waited 0.2 s for another process to close it"):
+            connect(path, lock_wait=0.2)
+        start = time.monotonic()
+        con = connect(path, lock_wait=30)  # the holder lets go after 1.5 s
+        waited = time.monotonic() - start
+        con.execute("CREATE TABLE written AS SELECT 1 AS x")
+        con.close()
+    finally:
+        holder.wait(timeout=30)
+    assert 0.5 < waited < 30
+    # A reader never waits (the server shows its last good build instead): refused at once.
+    writer = connect(path)
+    try:
+        start = time.monotonic()
+        other = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"from citystat.warehouse import connect; connect({str(path)!r}, read_only=True)",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        refused_after = time.monotonic() - start
+    finally:
+        writer.close()
+    error = other.stderr.strip().splitlines()[-1]
+    assert other.returncode != 0 and error.startswith("citystat.errors.WarehouseError: cannot open warehouse")
+    assert "Could not set lock" in error and "waited" not in error
+    assert refused_after < 30  # a writer would have waited the default 60 s
