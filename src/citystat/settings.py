@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     staff_session_minutes: int = Field(
         480, description="How long a staff sign-in lasts before staff must sign in again, in minutes."
     )
+    warm_up_interval: float = Field(
+        5.0,
+        description=(
+            "Seconds between the web server's looks at the warehouse revision: after a load it builds "
+            "the site's data in the background, so the first visitor does not wait; 0 turns this off."
+        ),
+    )
     host: str = Field("127.0.0.1", description="Address the web server binds to.")
     port: int = Field(8000, description="Port the web server listens on.")
     secret_key: str = Field(

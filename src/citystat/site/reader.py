@@ -84,6 +84,12 @@ class WarehouseReader:
         finally:
             con.close()
 
+    def is_cached(self, key: Hashable) -> bool:
+        """Whether ``key`` is built for the current revision (a call of ``cached`` would not build)."""
+        revision = self.revision()
+        with self._lock:
+            return revision == self._revision and key in self._cache
+
     def cached(self, key: Hashable, build: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         revision = self.revision()
         with self._lock:

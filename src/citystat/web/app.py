@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -19,6 +21,7 @@ from citystat.i18n import translate
 from citystat.open311.formats import respond_error
 from citystat.settings import Settings, get_settings
 from citystat.site import InvalidRequestError, NotFoundError, WarehouseReader
+from citystat.site.warmup import Warmer
 from citystat.store import create_session_factory, open_store, upgrade_store
 from citystat.warehouse import connect, describe_warehouse
 from citystat.web.caching import ResponseCache, ResponseCacheMiddleware
@@ -115,10 +118,26 @@ def add_error_handlers(app: FastAPI) -> None:
         return render_error(request, 400, problems or "invalid request")
 
 
+@asynccontextmanager
+async def warm_up_while_serving(app: FastAPI) -> AsyncIterator[None]:
+    """Warm the site after each load while the server runs (``Settings.warm_up_interval``)."""
+    interval = app.state.settings.warm_up_interval
+    warmer = Warmer(app.state.reader, interval=interval) if interval > 0 else None
+    app.state.warmer = warmer
+    if warmer is not None:
+        warmer.start()
+    try:
+        yield
+    finally:
+        if warmer is not None:
+            warmer.stop()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
         title="citystat",
+        lifespan=warm_up_while_serving,
         version=__version__,
         docs_url=None,
         redoc_url=None,

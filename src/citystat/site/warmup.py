@@ -1,0 +1,65 @@
+"""Build the site's data in the background after each load, so no visitor waits for it.
+
+The first page after a load needs every measure's view and quality grade, the score and the
+catalog: about 8 s on a city of a million requests. :class:`Warmer` (started by the web app,
+``Settings.warm_up_interval``) looks at the warehouse revision every ``interval`` seconds; once a new
+revision has stayed the same for one whole interval (a load changes it many times while it
+writes), it builds what the home page needs through the reader's cache. A visitor arriving during
+the build waits for that same build rather than starting another (see
+:meth:`WarehouseReader.cached`). A load that starts meanwhile waits for the file's lock
+(:func:`citystat.warehouse.connect`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from citystat.errors import WarehouseError
+from citystat.site.home import read_home
+from citystat.site.reader import Revision, WarehouseReader
+
+LOG = logging.getLogger(__name__)
+
+
+def warm_site(reader: WarehouseReader) -> None:
+    """Build, for the current revision, the data of the home page (every measure's view with its
+    quality grade, the score, the catalog and the city)."""
+    read_home(reader)
+
+
+class Warmer:
+    """A daemon thread that warms the site after each new revision (see the module)."""
+
+    def __init__(self, reader: WarehouseReader, *, interval: float) -> None:
+        self.reader = reader
+        self.interval = interval
+        self.warmed: Revision | None = None
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.run, name="citystat-warm-up", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=15)
+
+    def run(self) -> None:
+        seen = self.reader.revision()
+        if seen.exists:
+            self.warm(seen)  # at start: the server has just come up on a loaded warehouse
+        while not self.stopping.wait(self.interval):
+            now = self.reader.revision()
+            if now == seen and now.exists and now != self.warmed:
+                self.warm(now)
+            seen = now
+
+    def warm(self, revision: Revision) -> None:
+        try:
+            warm_site(self.reader)
+        except WarehouseError:
+            return  # a load is writing: try again once the revision settles
+        except Exception:  # a bug must not stop the server; the page will show the error too
+            LOG.exception("warming the site failed")
+        self.warmed = revision
