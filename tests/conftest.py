@@ -14,6 +14,10 @@ from citystat.ingest import ingest_boundaries
 from citystat.profiles import CityProfile, load_profile
 from citystat.warehouse import open_warehouse, resolve_profile
 
+# The servers the tests start do not warm the site in the background (it would compete with the
+# tests for the two cores); tests/api/test_warmup.py turns it on for itself.
+os.environ.setdefault("CITYSTAT_WARM_UP_INTERVAL", "0")
+
 # Debian's Chromium, driven by Playwright by executable path (never a downloaded browser).
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -105,12 +105,12 @@ def hold_read_only(path: Path, seconds: float) -> subprocess.Popen[str]:
 def test_a_writer_waits_for_a_reader_to_close_the_file(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     open_warehouse(path).close()
-    holder = hold_read_only(path, 1.5)
+    holder = hold_read_only(path, 3.0)
     try:
         with pytest.raises(WarehouseError, match=r"waited 0.2 s for another process to close it"):
             connect(path, lock_wait=0.2)
         start = time.monotonic()
-        con = connect(path, lock_wait=30)  # the holder lets go after 1.5 s
+        con = connect(path, lock_wait=30)  # the holder lets go after 3 s
         waited = time.monotonic() - start
         con.execute("CREATE TABLE written AS SELECT 1 AS x")
         con.close()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,6 +58,7 @@ def test_the_etag_gives_a_304(client: TestClient) -> None:
     not_modified = client.get("/", headers={"if-none-match": first.headers["etag"]})
     assert not_modified.status_code == 304 and not_modified.content == b""
     assert not_modified.headers["etag"] == first.headers["etag"]
+    assert not_modified.headers["vary"] == first.headers["vary"] == "Accept-Language, Cookie"
 
 
 def test_each_language_is_kept_apart(app: FastAPI, client: TestClient) -> None:
@@ -95,3 +98,33 @@ def test_a_new_revision_rebuilds_the_page(app: FastAPI, client: TestClient) -> N
     after = client.get("/about", headers={"if-none-match": before.headers["etag"]})
     assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
     assert counters(app) == (0, 2, 1)
+
+
+def test_a_page_built_while_a_load_holds_the_file_is_not_kept(app: FastAPI, client: TestClient) -> None:
+    """A load holding the warehouse: the page shows the last good build, and is not kept as the
+    new revision's; once the load lets go, the page is built again and kept."""
+    warehouse: Path = app.state.settings.warehouse
+    assert client.get("/agencies").status_code == 200 and counters(app)[2] == 1
+    stat = warehouse.stat()
+    os.utime(warehouse, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # a load begins
+    code = (
+        "import duckdb, sys\n"
+        f"con = duckdb.connect({str(warehouse)!r})\n"
+        "print('writing', flush=True)\n"
+        "sys.stdin.readline()\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "writing"
+        during = client.get("/agencies")
+        assert during.status_code == 200 and "etag" not in during.headers
+        assert counters(app)[2] == 0  # the new revision's cache holds nothing
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.write("done\n")
+        holder.stdin.close()
+        holder.wait(timeout=60)
+    after = client.get("/agencies")
+    assert after.status_code == 200 and "etag" in after.headers and counters(app)[2] == 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +29,28 @@ T = TypeVar("T")
 
 # Builds kept per revision; older revisions are dropped when a new one is first read.
 MAX_CACHED_BUILDS = 4096
+
+# Where the reader notes, for a caller that asked (track_degraded), that it served an older build
+# or could not read the warehouse: a page built so must not be kept as the current revision's.
+DEGRADED: ContextVar[list[str] | None] = ContextVar("citystat_reader_degraded", default=None)
+
+
+def note_degraded(reason: str) -> None:
+    found = DEGRADED.get()
+    if found is not None:
+        found.append(reason)
+
+
+@contextmanager
+def track_degraded() -> Iterator[list[str]]:
+    """Collect why what is built in this context (and in threads handed a copy of it, as FastAPI's
+    thread pool is) may not be the current revision's: empty when everything was up to date."""
+    found: list[str] = []
+    token = DEGRADED.set(found)
+    try:
+        yield found
+    finally:
+        DEGRADED.reset(token)
 
 
 @dataclass(frozen=True)
@@ -109,7 +132,9 @@ class WarehouseReader:
                     value = build(con)
             except WarehouseError:
                 if key in self._stale:  # being written by a load: serve the last good build
+                    note_degraded("an older build")
                     return self._stale[key]  # type: ignore[no-any-return]
+                note_degraded("the warehouse could not be read")
                 raise
             with self._lock:
                 if self._revision == revision:

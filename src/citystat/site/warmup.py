@@ -17,7 +17,7 @@ import threading
 
 from citystat.errors import WarehouseError
 from citystat.site.home import read_home
-from citystat.site.reader import Revision, WarehouseReader
+from citystat.site.reader import Revision, WarehouseReader, track_degraded
 
 LOG = logging.getLogger(__name__)
 
@@ -46,20 +46,27 @@ class Warmer:
         self.thread.join(timeout=15)
 
     def run(self) -> None:
-        seen = self.reader.revision()
-        if seen.exists:
-            self.warm(seen)  # at start: the server has just come up on a loaded warehouse
-        while not self.stopping.wait(self.interval):
-            now = self.reader.revision()
-            if now == seen and now.exists and now != self.warmed:
-                self.warm(now)
-            seen = now
+        seen: Revision | None = None
+        first = True
+        while first or not self.stopping.wait(self.interval):
+            try:
+                now = self.reader.revision()
+                # At start (the server has just come up on a loaded warehouse), or once settled.
+                if now.exists and now != self.warmed and (first or now == seen):
+                    self.warm(now)
+                seen = now
+            except Exception:  # e.g. the file cannot be looked at: the thread must go on
+                LOG.exception("looking for a new warehouse revision failed")
+            first = False
 
     def warm(self, revision: Revision) -> None:
-        try:
-            warm_site(self.reader)
-        except WarehouseError:
-            return  # a load is writing: try again once the revision settles
-        except Exception:  # a bug must not stop the server; the page will show the error too
-            LOG.exception("warming the site failed")
-        self.warmed = revision
+        with track_degraded() as degraded:
+            try:
+                warm_site(self.reader)
+            except WarehouseError:
+                return  # a load is writing: try again once the revision settles
+            except Exception:  # a bug: logged once per revision, not retried (pages show it too)
+                LOG.exception("warming the site failed")
+                degraded.clear()
+        if not degraded:
+            self.warmed = revision

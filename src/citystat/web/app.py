@@ -164,7 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # Outermost, so that a kept answer is served before anything else runs.
     app.state.response_cache = ResponseCache()
-    app.add_middleware(ResponseCacheMiddleware, reader=app.state.reader, cache=app.state.response_cache)
+    app.add_middleware(ResponseCacheMiddleware)
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> JSONResponse:

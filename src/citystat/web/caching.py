@@ -8,7 +8,9 @@ the request: its path and query and, for a page, its language. Such answers are 
   header (``KEEP_HEADER``), which never reaches the client;
 * :class:`ResponseCacheMiddleware`, the outermost layer of the app, stores the marked answers
   (bounded in entries and bytes, emptied when the revision changes) and gives them a strong ETag,
-  a hash of the revision and the request key;
+  a hash of citystat's version, the revision and the request key;
+* an answer is not kept when the reader had to serve an older build or could not read the
+  warehouse while making it (a load holding the file), nor when the revision changed meanwhile;
 * a repeated GET costs two ``stat`` calls and a dictionary lookup: it is answered from memory
   before routing, so it never reaches a view nor the thread pool; a client sending the ETag back in
   ``If-None-Match`` gets ``304 Not Modified`` with no body.
@@ -29,7 +31,8 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
 
-from citystat.site import WarehouseReader
+from citystat import __version__
+from citystat.site.reader import WarehouseReader, track_degraded
 from citystat.web.lang import pick_lang_from
 
 Scope = MutableMapping[str, Any]
@@ -79,9 +82,10 @@ class ResponseCache:
         return kept
 
     def put(self, revision: str, key: str, kept: Kept) -> None:
-        if revision != self.revision:
+        """Keep ``kept`` if ``revision`` is still the one the cache holds (never roll it back)."""
+        if self.revision is None:
             self.clear(revision)
-        if len(kept.body) > MAX_BODY or key in self.entries:
+        if revision != self.revision or len(kept.body) > MAX_BODY or key in self.entries:
             return
         self.entries[key] = kept
         self.size += len(kept.body)
@@ -96,8 +100,9 @@ class ResponseCache:
 
 
 def make_etag(revision: str, key: str) -> str:
-    """A strong entity tag for the answer to ``key`` at ``revision``."""
-    digest = hashlib.sha256(f"{revision}\n{key}".encode()).hexdigest()[:32]
+    """A strong entity tag for the answer to ``key`` at ``revision`` (and this version of citystat,
+    whose pages change with it)."""
+    digest = hashlib.sha256(f"{__version__}\n{revision}\n{key}".encode()).hexdigest()[:32]
     return f'"{digest}"'
 
 
@@ -115,7 +120,8 @@ def make_key(scope: Scope, headers: Headers) -> str:
     """What an answer depends on besides the revision: path and query, and a page's language."""
     query = scope.get("query_string", b"").decode("latin-1")
     path: str = scope["path"]
-    key = path + ("?" + query if query else "")
+    raw = scope.get("raw_path")  # as sent, still %-encoded: an id holding "?" is not a query
+    key = (raw.decode("latin-1") if raw else path) + ("?" + query if query else "")
     if path.startswith(LANGUAGE_FREE_PREFIXES):
         return key
     return f"{key}#{pick_lang_from(query, headers.get('cookie'), headers.get('accept-language'))}"
@@ -129,8 +135,9 @@ class KeptRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
-            response = await handler(request)
-            if response.status_code == 200 and request.method == "GET":
+            with track_degraded() as degraded:
+                response = await handler(request)
+            if response.status_code == 200 and request.method == "GET" and not degraded:
                 response.headers[KEEP_HEADER] = "1"
                 response.headers["cache-control"] = CACHE_CONTROL
             return response
@@ -142,39 +149,58 @@ def with_etag(headers: tuple[tuple[bytes, bytes], ...], etag: str) -> list[tuple
     return [*headers, (b"etag", etag.encode("latin-1"))]
 
 
-def not_modified(etag: str) -> Message:
-    headers = [(b"etag", etag.encode("latin-1")), (b"cache-control", CACHE_CONTROL.encode("latin-1"))]
-    return {"type": "http.response.start", "status": 304, "headers": headers}
+# What a 304 repeats of the answer it stands for (RFC 9110, 15.4.5).
+NOT_MODIFIED_HEADERS = (b"cache-control", b"vary", b"content-location", b"expires")
+
+
+def not_modified(etag: str, headers: tuple[tuple[bytes, bytes], ...]) -> Message:
+    kept = [(n, v) for n, v in headers if n in NOT_MODIFIED_HEADERS]
+    return {"type": "http.response.start", "status": 304, "headers": [*kept, (b"etag", etag.encode())]}
 
 
 class ResponseCacheMiddleware:
-    """Serves kept answers from memory and keeps the answers :class:`KeptRoute` marks (see module)."""
+    """Serves kept answers from memory and keeps the answers :class:`KeptRoute` marks (see module).
 
-    def __init__(self, app: ASGIApp, *, reader: WarehouseReader, cache: ResponseCache) -> None:
+    The reader and the cache are the app's (``app.state.reader``, ``app.state.response_cache``),
+    looked up on each request."""
+
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.reader = reader
-        self.cache = cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
+        state = scope["app"].state
+        reader: WarehouseReader = state.reader
+        cache: ResponseCache = state.response_cache
+        try:
+            revision = reader.revision().tag
+        except Exception:  # the app answers (its error handlers say what went wrong)
+            await self.app(scope, receive, send)
+            return
         headers = Headers(scope=scope)
-        revision = self.reader.revision().tag
         key = make_key(scope, headers)
         etag = make_etag(revision, key)
         fresh = matches_etag(headers.get("if-none-match"), etag)
-        kept = self.cache.get(revision, key)
+        kept = cache.get(revision, key)
         if kept is not None:
             await self.answer(send, kept, etag, fresh)
             return
-        await self.app(scope, receive, Keeper(send, self.cache, revision, key, etag, fresh).send)
+        keeper = Keeper(send, cache, reader, revision, key, etag, fresh)
+        await self.app(scope, receive, keeper.send)
 
     @staticmethod
-    async def answer(send: Send, kept: Kept, etag: str, fresh: bool) -> None:
-        if fresh:
-            await send(not_modified(etag))
+    async def answer(send: Send, kept: Kept, etag: str | None, fresh: bool) -> None:
+        """Send ``kept`` (with its ETag, or none), or a 304 when the client has it already."""
+        if fresh and etag is not None:
+            await send(not_modified(etag, kept.headers))
             await send({"type": "http.response.body", "body": b""})
+            return
+        if etag is None:
+            start = {"type": "http.response.start", "status": 200, "headers": list(kept.headers)}
+            await send(start)
+            await send({"type": "http.response.body", "body": kept.body})
             return
         start = {"type": "http.response.start", "status": 200, "headers": with_etag(kept.headers, etag)}
         await send(start)
@@ -185,9 +211,19 @@ class Keeper:
     """The ``send`` of one missed request: passes an unmarked answer through, collects a marked one,
     keeps it, then sends it with its ETag (or a 304)."""
 
-    def __init__(self, send: Send, cache: ResponseCache, revision: str, key: str, etag: str, fresh: bool):
+    def __init__(
+        self,
+        send: Send,
+        cache: ResponseCache,
+        reader: WarehouseReader,
+        revision: str,
+        key: str,
+        etag: str,
+        fresh: bool,
+    ) -> None:
         self.downstream = send
         self.cache = cache
+        self.reader = reader
         self.revision = revision
         self.key = key
         self.etag = etag
@@ -211,5 +247,8 @@ class Keeper:
         if message.get("more_body", False):
             return
         kept = Kept(b"".join(self.chunks), self.headers)
+        if self.reader.revision().tag != self.revision:  # a load ended meanwhile: not this revision's
+            await ResponseCacheMiddleware.answer(self.downstream, kept, None, False)
+            return
         self.cache.put(self.revision, self.key, kept)
         await ResponseCacheMiddleware.answer(self.downstream, kept, self.etag, self.fresh)
