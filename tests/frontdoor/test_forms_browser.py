@@ -81,6 +81,13 @@ def check_axe(page: Any, where: str) -> None:
     assert page.title().startswith(page.locator("h1").inner_text()) or page.title().startswith("Error"), where
 
 
+def follow(page: Any, target: Any) -> None:
+    """Click a button or link and wait until the page it leads to has loaded, styles included
+    (axe judges the laid-out page: target sizes, contrast)."""
+    with page.expect_navigation(wait_until="load"):
+        target.click()
+
+
 def test_every_form_page_passes_axe(browser: Any, forms: FormsServer) -> None:
     context = browser.new_context()
     context.route(re.compile(r".*/static/.*\.js$"), lambda route: route.abort())  # the app's own scripts
@@ -96,41 +103,41 @@ def test_every_form_page_passes_axe(browser: Any, forms: FormsServer) -> None:
             check_axe(page, path)
         page.goto(f"{forms.url}/report/start?service=SW-Rat%20Rubout")
         check_axe(page, "where")
-        page.get_by_role("button", name="Continue").click()  # no address: the error state
+        follow(page, page.get_by_role("button", name="Continue"))  # no address: the error state
         check_axe(page, "where, with an error")
         page.get_by_label("Address or place").fill("1500 E North Ave")
-        page.get_by_role("button", name="Continue").click()
+        follow(page, page.get_by_role("button", name="Continue"))
         check_axe(page, "nearby")
-        page.get_by_role("button", name="Continue").click()
+        follow(page, page.get_by_role("button", name="Continue"))
         check_axe(page, "question WHERE (radios)")
-        page.get_by_role("button", name="Continue").click()
+        follow(page, page.get_by_role("button", name="Continue"))
         check_axe(page, "question WHERE, with an error")
         page.get_by_label("Alley").check()
-        page.get_by_role("button", name="Continue").click()
+        follow(page, page.get_by_role("button", name="Continue"))
         page.get_by_label("How many burrows can you see? (a number)").fill("lots")
-        page.get_by_role("button", name="Continue").click()
+        follow(page, page.get_by_role("button", name="Continue"))
         check_axe(page, "question BURROWS (number), with an error")
         page.get_by_label("How many burrows can you see? (a number)").fill("3")
-        page.get_by_role("button", name="Continue").click()
+        follow(page, page.get_by_role("button", name="Continue"))
         check_axe(page, "describe")
-        page.get_by_role("button", name="Continue").click()
+        follow(page, page.get_by_role("button", name="Continue"))
         check_axe(page, "photo")
-        page.get_by_role("button", name="Continue").click()
+        follow(page, page.get_by_role("button", name="Continue"))
         check_axe(page, "contact")
         page.get_by_label("Email address").fill("not an address")
-        page.get_by_role("button", name="Continue").click()
+        follow(page, page.get_by_role("button", name="Continue"))
         check_axe(page, "contact, with an error")
         page.get_by_label("Email address").fill("")
-        page.get_by_role("button", name="Continue").click()
+        follow(page, page.get_by_role("button", name="Continue"))
         check_axe(page, "check your answers")
-        page.get_by_role("button", name="Send report").click()
+        follow(page, page.get_by_role("button", name="Send report"))
         check_axe(page, "confirmation")
-        page.get_by_role("link", name="See the status of your request").click()
+        follow(page, page.get_by_role("link", name="See the status of your request"))
         check_axe(page, "status")
         page.goto(f"{forms.url}/report/start?service=SW-Bulk%20Scheduled")
         page.get_by_label("Address or place").fill("1500 E North Ave")
-        page.get_by_role("button", name="Continue").click()
-        page.get_by_role("button", name="Continue").click()
+        follow(page, page.get_by_role("button", name="Continue"))
+        follow(page, page.get_by_role("button", name="Continue"))
         check_axe(page, "question ITEMS (checkboxes)")
     finally:
         context.close()
