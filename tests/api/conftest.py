@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -81,6 +82,13 @@ def demo_reader(demo_warehouse: Path) -> WarehouseReader:
 @pytest.fixture(scope="session")
 def real_reader(real_warehouse: Path) -> WarehouseReader:
     return WarehouseReader(real_warehouse)
+
+
+def move_revision_on(warehouse: Path) -> None:
+    """What a load does to the server's view of the warehouse: the file's modification time moves
+    on (one second), so its revision changes."""
+    stat = warehouse.stat()
+    os.utime(warehouse, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
 
 
 def free_port() -> int:

@@ -10,6 +10,7 @@ import pytest
 
 from citystat.site import WarehouseReader
 from citystat.web.caching import Kept, ResponseCache, make_etag, matches_etag
+from tests.api.conftest import move_revision_on
 
 PREFIX = "/api/v1"
 
@@ -178,7 +179,6 @@ def test_no_warehouse_and_bugs_answer_the_error_object(tmp_path: Path) -> None:
 def test_a_new_warehouse_revision_changes_the_etag(demo_warehouse: Path, tmp_path: Path) -> None:
     """After a load (here: the file's modification time moves on) the old ETag no longer matches
     and the kept answers are dropped."""
-    import os
     import shutil
 
     from fastapi.testclient import TestClient
@@ -193,8 +193,7 @@ def test_a_new_warehouse_revision_changes_the_etag(demo_warehouse: Path, tmp_pat
     with TestClient(app) as client:
         before = client.get(url)
         assert client.get(url, headers={"if-none-match": before.headers["etag"]}).status_code == 304
-        stat = warehouse.stat()
-        os.utime(warehouse, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        move_revision_on(warehouse)
         after = client.get(url, headers={"if-none-match": before.headers["etag"]})
     assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
     assert after.json()["items"] == before.json()["items"]  # same data, new revision

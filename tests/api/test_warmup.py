@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from fastapi.testclient import TestClient
 from citystat.settings import Settings
 from citystat.site import WarehouseReader
 from citystat.web import create_app
+from tests.api.conftest import move_revision_on
 
 CARDS = ("site", "cards")  # every measure's view and grade: the slow part of a first page
 
@@ -38,8 +38,7 @@ def test_the_site_is_built_at_start_and_after_each_load(demo_warehouse: Path, tm
         assert reader.is_cached(CARDS)
         first = warmer.warmed
         # A load: the revision moves on, and the site is built again for the new one.
-        stat = warehouse.stat()
-        os.utime(warehouse, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        move_revision_on(warehouse)
         assert wait_for(lambda: warmer.warmed == reader.revision() != first)
         assert reader.is_cached(CARDS)
         assert client.get("/").status_code == 200

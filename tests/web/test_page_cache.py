@@ -4,7 +4,6 @@ On an app of its own (TestClient), so the cache's counters belong to this test a
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from fastapi.testclient import TestClient
 from citystat.settings import Settings
 from citystat.web import create_app
 from citystat.web.caching import KEEP_HEADER, ResponseCache, make_etag
+from tests.api.conftest import move_revision_on
 
 
 @pytest.fixture
@@ -93,8 +93,7 @@ def test_errors_and_store_pages_are_not_kept(app: FastAPI, client: TestClient) -
 def test_a_new_revision_rebuilds_the_page(app: FastAPI, client: TestClient) -> None:
     before = client.get("/about")
     warehouse: Path = app.state.settings.warehouse
-    stat = warehouse.stat()
-    os.utime(warehouse, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    move_revision_on(warehouse)
     after = client.get("/about", headers={"if-none-match": before.headers["etag"]})
     assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
     assert counters(app) == (0, 2, 1)
@@ -105,8 +104,7 @@ def test_a_page_built_while_a_load_holds_the_file_is_not_kept(app: FastAPI, clie
     new revision's; once the load lets go, the page is built again and kept."""
     warehouse: Path = app.state.settings.warehouse
     assert client.get("/agencies").status_code == 200 and counters(app)[2] == 1
-    stat = warehouse.stat()
-    os.utime(warehouse, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # a load begins
+    move_revision_on(warehouse)  # a load begins
     code = (
         "import duckdb, sys\n"
         f"con = duckdb.connect({str(warehouse)!r})\n"

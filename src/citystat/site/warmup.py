@@ -46,18 +46,18 @@ class Warmer:
         self.thread.join(timeout=15)
 
     def run(self) -> None:
-        seen: Revision | None = None
-        first = True
-        while first or not self.stopping.wait(self.interval):
+        seen: Revision | None = None  # None until the first look: then warm at once
+        while True:
             try:
                 now = self.reader.revision()
                 # At start (the server has just come up on a loaded warehouse), or once settled.
-                if now.exists and now != self.warmed and (first or now == seen):
+                if now.exists and now != self.warmed and (seen is None or now == seen):
                     self.warm(now)
                 seen = now
             except Exception:  # e.g. the file cannot be looked at: the thread must go on
                 LOG.exception("looking for a new warehouse revision failed")
-            first = False
+            if self.stopping.wait(self.interval):
+                return
 
     def warm(self, revision: Revision) -> None:
         with track_degraded() as degraded:

@@ -23,23 +23,18 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from citystat import __version__
 from citystat.site.reader import WarehouseReader, track_degraded
 from citystat.web.lang import pick_lang_from
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_AGE = 60
 CACHE_CONTROL = f"public, max-age={MAX_AGE}"
@@ -145,10 +140,6 @@ class KeptRoute(APIRoute):
         return handle
 
 
-def with_etag(headers: tuple[tuple[bytes, bytes], ...], etag: str) -> list[tuple[bytes, bytes]]:
-    return [*headers, (b"etag", etag.encode("latin-1"))]
-
-
 # What a 304 repeats of the answer it stands for (RFC 9110, 15.4.5).
 NOT_MODIFIED_HEADERS = (b"cache-control", b"vary", b"content-location", b"expires")
 
@@ -197,13 +188,8 @@ class ResponseCacheMiddleware:
             await send(not_modified(etag, kept.headers))
             await send({"type": "http.response.body", "body": b""})
             return
-        if etag is None:
-            start = {"type": "http.response.start", "status": 200, "headers": list(kept.headers)}
-            await send(start)
-            await send({"type": "http.response.body", "body": kept.body})
-            return
-        start = {"type": "http.response.start", "status": 200, "headers": with_etag(kept.headers, etag)}
-        await send(start)
+        headers = list(kept.headers) if etag is None else [*kept.headers, (b"etag", etag.encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": kept.body})
 
 
